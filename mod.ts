@@ -1,0 +1,17 @@
+/**
+ * muster: an Ansible-style orchestration tool that installs and runs the Flame stack on
+ * one machine or a fleet. This module is the public API and the CLI entry point.
+ *
+ * @module
+ */
+export { install, type InstallOptions } from "./src/commands/install.ts";
+export type { RunReport, HostResult, StepResult } from "./src/engine/result.ts";
+export { MusterError } from "./src/engine/errors.ts";
+export { loadInventory } from "./src/inventory/load.ts";
+export { selectHosts } from "./src/inventory/patterns.ts";
+
+import { main } from "./src/cli/program.ts";
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,30 @@
+import { Command } from "@commander-js/extra-typings";
+import { DEFAULT_SRC_REPO, install } from "../../commands/install.ts";
+import { type CommonFlags, withCommonOptions } from "../common.ts";
+import type { Io } from "../io.ts";
+import { runCommand } from "../run.ts";
+
+/** Options that describe the wanted installation, shared by `install` and `status`. */
+export function withInstallOptions(command: Command) {
+  return command
+    .option("--src-dir <dir>", "Flame source (a Cargo workspace); default: git clone of --src-repo")
+    .option("--src-repo <url>", "repository cloned when --src-dir is not given", DEFAULT_SRC_REPO)
+    .option("--src-ref <ref>", "branch or tag cloned", "main")
+    .option("--prefix <dir>", "installation prefix (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)")
+    .option("--systemd", "install systemd units (the default, unless flame_systemd is false)")
+    .option("--no-systemd", "do not install systemd units")
+    .option("--enable", "enable and start the services (default: flame_enable, else off)")
+    .option("--skip-build", "use the binaries already in SRC/target/release", false)
+    .option("--clean", "back up conf/ and data/, remove the installation, then install", false);
+}
+
+/** `muster install`. */
+export function installCommand(io: Io) {
+  return withCommonOptions(withInstallOptions(new Command("install")))
+    .description("build Flame once and install it on every selected host")
+    .option("--dry-run", "print what would change on each host, change nothing", false)
+    .action(async (flags) => {
+      await runCommand(io, flags as CommonFlags, (context) =>
+        install({ ...context.common, ...flags, dryRun: flags.dryRun }), { plan: flags.dryRun });
+    });
+}

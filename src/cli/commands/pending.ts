@@ -1,0 +1,22 @@
+import { Command } from "@commander-js/extra-typings";
+import type { Io } from "../io.ts";
+import { exitState } from "../run.ts";
+
+/** Commands whose roles are not built yet: they say so and exit 1, never a fake success. */
+const PENDING: Array<{ name: string; description: string }> = [
+  { name: "uninstall", description: "remove Flame from every selected host, with a verified backup" },
+  { name: "status", description: "show, per host, what install with these inputs would change (drift)" },
+  { name: "validate", description: "check the inventory, SSH reachability, sudo and required commands" },
+  { name: "discover", description: "write an inventory from what is installed on the hosts" },
+];
+
+/** The commands still to come. */
+export function pendingCommands(io: Io): Command[] {
+  return PENDING.map(({ name, description }) =>
+    new Command(name).description(`${description} (not available yet)`).allowUnknownOption().allowExcessArguments()
+      .action(() => {
+        io.err(`error: muster ${name} is not available yet in this version\n`);
+        exitState.code = 1;
+      }) as unknown as Command
+  );
+}

@@ -1,0 +1,54 @@
+import { type Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
+
+/** Options on every command (SPEC section 1). */
+export function withCommonOptions<Args extends unknown[], Opts extends OptionValues>(command: Command<Args, Opts>) {
+  return command
+    .option("-i, --inventory <path>", "inventory file or directory, repeatable (default: the built-in local inventory)", collect, [] as string[])
+    .option("-l, --limit <pattern>", "Ansible host pattern: web*, workers:!w3, @file")
+    .option("-f, --forks <n>", "hosts worked on at once", positiveInt, 50)
+    .option("-e, --extra-vars <vars>", "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable", collect, [] as string[])
+    .option("--serial <n>", "work in rolling batches of N hosts or N% of them")
+    .option("--max-fail-percent <p>", "stop starting new batches once more than P% of hosts failed", percent)
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"] as const).default("text" as const))
+    .option("--report <file>", "write the JSON report to FILE")
+    .addOption(
+      new Option("--host-key-checking <mode>", "SSH host key checking").choices(["accept-new", "off"] as const).default(
+        "accept-new" as const,
+      ),
+    )
+    .option("--timeout <seconds>", "longest time one host may take", positiveInt)
+    .option("-v, --verbose", "more output (install: stream cargo's output)", false)
+    .option("--no-color", "no ANSI colours (also: NO_COLOR, or stdout not a TTY)");
+}
+
+/** The common options as parsed. */
+export interface CommonFlags {
+  inventory: string[];
+  limit?: string;
+  forks: number;
+  extraVars: string[];
+  serial?: string;
+  maxFailPercent?: number;
+  format: "text" | "json";
+  report?: string;
+  hostKeyChecking: "accept-new" | "off";
+  timeout?: number;
+  verbose: boolean;
+  color: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
+function percent(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError("expected a percentage from 0 to 100");
+  return n;
+}

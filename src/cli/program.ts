@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { installCommand } from "./commands/install.ts";
+import { inventoryCommand } from "./commands/inventory.ts";
+import { pendingCommands } from "./commands/pending.ts";
+import { type Io, processIo } from "./io.ts";
+import { exitState } from "./run.ts";
+
+/** The `muster` command line. */
+export function buildProgram(io: Io): Command {
+  const program = new Command("muster")
+    .description("Install and run the Flame stack on one machine or a fleet, from an Ansible inventory")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  program.addCommand(installCommand(io));
+  for (const command of pendingCommands(io)) program.addCommand(command);
+  program.addCommand(inventoryCommand(io));
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  }
+  return program as unknown as Command;
+}
+
+/** Runs muster with `argv` (without the program name) and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  exitState.code = 0;
+  try {
+    await buildProgram(io).parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version exit 0; usage errors (already printed by commander) exit 1.
+    return error.exitCode === 0 ? 0 : 1;
+  }
+  return exitState.code;
+}

@@ -1,0 +1,60 @@
+import type { CommonOptions } from "../commands/options.ts";
+import type { RunReport } from "../engine/result.ts";
+import { parseExtraVars } from "../inventory/extra_vars.ts";
+import type { CommonFlags } from "./common.ts";
+import type { Io } from "./io.ts";
+import { makeOutput } from "./output.ts";
+
+/** What a command's action gets: the common options as the library takes them. */
+export interface CommandContext {
+  common: CommonOptions;
+}
+
+/** The exit code of the last command run (the CLI entry exits with it). */
+export const exitState = { code: 0 };
+
+/**
+ * Runs a command's library function with the common options wired: extra vars, Ctrl-C
+ * (the first stops new hosts from starting, the second exits), progress, recap and report.
+ */
+export async function runCommand(
+  io: Io,
+  flags: CommonFlags,
+  run: (context: CommandContext) => Promise<RunReport>,
+  options: { plan?: boolean } = {},
+): Promise<void> {
+  const output = makeOutput(io, flags);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (++interrupts > 1) Deno.exit(130);
+    controller.abort();
+    io.err("\nInterrupted: no new host will start; waiting for running commands (Ctrl-C again to exit now)\n");
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  } catch { /* not a process that can listen (tests) */ }
+  try {
+    const common: CommonOptions = {
+      inventory: flags.inventory,
+      limit: flags.limit,
+      forks: flags.forks,
+      serial: flags.serial,
+      maxFailPercent: flags.maxFailPercent,
+      extraVars: await parseExtraVars(flags.extraVars),
+      hostKeyChecking: flags.hostKeyChecking,
+      hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
+      signal: controller.signal,
+      emit: output.emit,
+    };
+    const report = await run({ common });
+    exitState.code = await output.finish(report, options);
+    if (controller.signal.aborted && exitState.code === 0) exitState.code = 130;
+  } catch (error) {
+    exitState.code = output.fail(error);
+  } finally {
+    try {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    } catch { /* see above */ }
+  }
+}

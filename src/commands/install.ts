@@ -1,0 +1,89 @@
+import { prepareArtifacts } from "../../roles/build/mod.ts";
+import { cleanFinishStep, cleanStep, installSteps } from "../../roles/install/mod.ts";
+import { servicesStep, unitsStep } from "../../roles/systemd/mod.ts";
+import { userStep } from "../../roles/user/mod.ts";
+import type { RunEvent } from "../engine/events.ts";
+import type { PreparedHost } from "../engine/host.ts";
+import type { RunReport } from "../engine/result.ts";
+import { runJobs } from "../engine/run.ts";
+import type { Step } from "../engine/step.ts";
+import type { Artifacts } from "../flame/artifacts.ts";
+import { binariesFor, needsSdk } from "../flame/components.ts";
+import { type FlameSpec, stampOf } from "../flame/spec.ts";
+import { buildReport } from "../report/report.ts";
+import { connectTo } from "./connect.ts";
+import type { CommonOptions } from "./options.ts";
+import { flameSpec, loadTargets, type SpecFlags } from "./targets.ts";
+
+/** Where the Flame source comes from when `--src-dir` is not given. */
+export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
+
+/** Options of `install` (and of `status`, which plans the same install). */
+export interface InstallOptions extends CommonOptions, SpecFlags {
+  srcDir?: string;
+  /** @default DEFAULT_SRC_REPO */
+  srcRepo?: string;
+  /** @default "main" */
+  srcRef?: string;
+  skipBuild?: boolean;
+  dryRun?: boolean;
+  verbose?: boolean;
+  /** Where build logs go. */
+  logDir?: string;
+}
+
+/** The steps of `install` on one host, in order. */
+export function installPlaybook(spec: FlameSpec, artifacts: Artifacts): Step[] {
+  return [
+    cleanStep(spec),
+    userStep(spec),
+    ...installSteps(spec, artifacts),
+    unitsStep(spec),
+    servicesStep(spec),
+    cleanFinishStep(spec),
+  ];
+}
+
+/**
+ * `muster install`: builds Flame once on this machine, then brings every selected host to
+ * the wanted state concurrently; with `dryRun`, only plans. Returns the run report.
+ */
+export async function install(options: InstallOptions, command = "install"): Promise<RunReport> {
+  const startedAt = new Date();
+  const emit = options.emit ?? ((_: RunEvent) => {});
+  const { inventory, targets } = await loadTargets(options);
+  const stamp = stampOf(startedAt);
+  const specs = targets.map((target) => flameSpec(inventory, target, options, { stamp }));
+  const artifacts = await prepareArtifacts({
+    srcDir: options.srcDir,
+    srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
+    srcRef: options.srcRef ?? "main",
+    skipBuild: options.skipBuild ?? false,
+    verbose: options.verbose ?? false,
+    dryRun: options.dryRun ?? false,
+    binaries: [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))],
+    sdk: specs.some((spec) => needsSdk(spec.profiles)),
+    logDir: options.logDir,
+    emit,
+    signal: options.signal,
+  });
+  try {
+    const jobs = targets.map((target, i) => ({
+      connection: target.connection,
+      steps: installPlaybook(specs[i], artifacts),
+    }));
+    const outcome = await runJobs(jobs, {
+      ...options,
+      dryRun: options.dryRun ?? false,
+      emit,
+      unreachableExitCode: 3,
+      connect: (connection) =>
+        connectTo(connection, { hostKeyChecking: options.hostKeyChecking, knownHostsFile: options.knownHostsFile }),
+    });
+    return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, outcome.results);
+  } finally {
+    await artifacts.cleanup();
+  }
+}
+
+export type { PreparedHost };

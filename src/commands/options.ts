@@ -1,0 +1,20 @@
+import type { Emit } from "../engine/events.ts";
+import type { FleetOptions } from "../engine/fleet.ts";
+
+/** Options every command takes. */
+export interface CommonOptions extends FleetOptions {
+  /** Inventory files or directories; empty means the built-in local inventory. */
+  inventory: string[];
+  /** Ansible host pattern. */
+  limit?: string;
+  /** `-e` variables (highest precedence). */
+  extraVars?: Record<string, unknown>;
+  /** SSH host key checking. @default "accept-new" */
+  hostKeyChecking?: "accept-new" | "off";
+  /** known_hosts file. @default ~/.ssh/known_hosts */
+  knownHostsFile?: string;
+  /** Longest time one host may take, in ms. */
+  hostTimeoutMs?: number;
+  /** Receives the run's events. */
+  emit?: Emit;
+}

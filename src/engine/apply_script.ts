@@ -1,0 +1,142 @@
+import { quote } from "../transport/quote.ts";
+import type { Change, Op } from "./change.ts";
+
+/** A step's changes as apply sees them. */
+export interface ApplyUnit {
+  /** Changes whose ops run, in order. */
+  changes: Change[];
+  /** Shell run when this step or a later one fails, to undo it. */
+  rollback?: string;
+}
+
+/** A file to send to the host before the script runs. */
+export interface Upload {
+  source: string | Uint8Array;
+  sha256: string;
+  /** Where the script expects it. */
+  stagePath: string;
+}
+
+/** The apply script of a host and the files it needs staged. */
+export interface ApplyScript {
+  script: string;
+  uploads: Upload[];
+}
+
+/**
+ * Builds the one script that applies every change of a host, in step order, with `set -e`.
+ * Each step announces itself with a marker on stdout and stderr, so a failure is pinned
+ * to its step; steps may call `muster_warn TEXT`, `muster_note KEY VALUE` and
+ * `muster_exit_at_least N` (non-fatal outcomes). Files are moved into place atomically
+ * (copy next to the target, then rename). On failure the rollbacks of the started steps
+ * run, newest first. Sources that are local paths are used in place when `localSources`.
+ */
+export function applyScript(
+  units: ApplyUnit[],
+  options: { nonce: string; stage: string; localSources: boolean },
+): ApplyScript {
+  const { nonce, stage } = options;
+  const uploads = new Map<string, Upload>();
+  const staged = (op: Extract<Op, { kind: "upload" }>): string => {
+    if (options.localSources && typeof op.source === "string") return op.source;
+    const existing = uploads.get(op.sha256);
+    if (existing) return existing.stagePath;
+    const stagePath = `${stage}/${uploads.size}`;
+    uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
+    return stagePath;
+  };
+  const body: string[] = [];
+  units.forEach((unit, index) => {
+    body.push(`muster_step=${index}; muster_mark ${index}`);
+    for (const change of unit.changes) {
+      for (const op of change.ops) {
+        body.push(
+          op.kind === "sh" ? op.script : [
+            "muster_put",
+            quote(staged(op)),
+            quote(op.dest),
+            quote(op.mode.toString(8).padStart(4, "0")),
+            quote(op.owner ?? ""),
+            quote(op.group ?? ""),
+          ].join(" "),
+        );
+      }
+    }
+  });
+  const rollbacks = units
+    .map((unit, index) => unit.rollback ? `  if [ "$muster_step" -ge ${index} ]; then ${unit.rollback}\n  fi` : "")
+    .filter(Boolean)
+    .reverse();
+  const mark = `@@muster-${nonce}`;
+  const prelude = [
+    "set -e",
+    "umask 022",
+    "muster_step=-1",
+    `muster_mark() { printf '%s\\n' "${mark}-step:$1"; printf '%s\\n' "${mark}-step:$1" >&2; }`,
+    `muster_warn() { printf '%s\\n' "${mark}-warn:$*"; }`,
+    `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,
+    `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
+    "muster_put() {",
+    '  muster_tmp="$2.muster-tmp"',
+    '  cp -- "$1" "$muster_tmp" && chmod "$3" "$muster_tmp" &&',
+    '    { [ -z "$4" ] || chown "$4:$5" "$muster_tmp"; } && mv -f -- "$muster_tmp" "$2"',
+    "}",
+    "muster_rollback() {",
+    ...(rollbacks.length ? rollbacks : ["  :"]),
+    "}",
+    `trap 'muster_rc=$?; if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}' EXIT`,
+  ];
+  return { script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"), uploads: [...uploads.values()] };
+}
+
+/** What the apply script's output says. */
+export interface ApplyOutcome {
+  /** Index of the last step that started, -1 if none. */
+  lastStep: number;
+  /** Whether the script reached its end. */
+  done: boolean;
+  /** Standard error written after the last step marker (the failing step's words). */
+  stepStderr: string;
+  warnings: Map<number, string[]>;
+  notes: Map<string, string>;
+  /** Highest exit code asked for by `muster_exit_at_least`, by step. */
+  exitAtLeast: Map<number, number>;
+}
+
+/** Reads the markers in an apply script's output. */
+export function parseApplyOutput(stdout: string, stderr: string, nonce: string): ApplyOutcome {
+  const mark = `@@muster-${nonce}-`;
+  const outcome: ApplyOutcome = {
+    lastStep: -1,
+    done: false,
+    stepStderr: "",
+    warnings: new Map(),
+    notes: new Map(),
+    exitAtLeast: new Map(),
+  };
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith(mark)) continue;
+    const rest = line.slice(mark.length);
+    if (rest === "done") outcome.done = true;
+    else if (rest.startsWith("step:")) outcome.lastStep = Number(rest.slice(5));
+    else if (rest.startsWith("warn:")) {
+      const list = outcome.warnings.get(outcome.lastStep) ?? [];
+      list.push(rest.slice(5));
+      outcome.warnings.set(outcome.lastStep, list);
+    } else if (rest.startsWith("note:")) {
+      const [key, ...value] = rest.slice(5).split("=");
+      outcome.notes.set(key, value.join("="));
+    } else if (rest.startsWith("exit:")) {
+      const code = Number(rest.slice(5));
+      outcome.exitAtLeast.set(outcome.lastStep, Math.max(code, outcome.exitAtLeast.get(outcome.lastStep) ?? 0));
+    }
+  }
+  const markers = [...stderr.matchAll(new RegExp(`${escape(mark)}step:\\d+\\n`, "g"))];
+  const last = markers.at(-1);
+  outcome.stepStderr = (last ? stderr.slice(last.index! + last[0].length) : stderr).trim();
+  return outcome;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,50 @@
+/**
+ * Changes: what a step found different from the wanted state, and the operations that
+ * make it so. The same list drives `--dry-run`, `status` and apply.
+ */
+
+/** Terraform-style action. */
+export type Action = "create" | "change" | "remove";
+
+/** Something apply runs on the host. */
+export type Op =
+  /** A POSIX shell snippet, run inside the host's apply script (through `become`). */
+  | { kind: "sh"; script: string }
+  /** A file sent to the host and moved into place atomically. */
+  | {
+    kind: "upload";
+    /** Local path or content. */
+    source: string | Uint8Array;
+    /** SHA-256 (hex) of the content. */
+    sha256: string;
+    dest: string;
+    mode: number;
+    owner?: string;
+    group?: string;
+  };
+
+/** One planned change. */
+export interface Change {
+  action: Action;
+  /** What changes: a path, `user flame`, `service flame-session-manager`, ... */
+  target: string;
+  /** Short description, e.g. `mode 0644 -> 0755`. */
+  detail?: string;
+  /** Unified diff for text files. */
+  diff?: string;
+  /** How apply makes the change. */
+  ops: Op[];
+}
+
+/** A change without its ops, as reports show it. */
+export type ReportedChange = Omit<Change, "ops">;
+
+/** Drops the ops of a change for reporting. */
+export function reported({ action, target, detail, diff }: Change): ReportedChange {
+  return { action, target, ...(detail ? { detail } : {}), ...(diff ? { diff } : {}) };
+}
+
+/** Shorthand for a shell op. */
+export function shOp(script: string): Op {
+  return { kind: "sh", script };
+}

@@ -1,0 +1,34 @@
+/**
+ * A fact: a shell command run on the host and a pure parser of its output. The facts of
+ * every step of a host are gathered in one remote command (`gather.ts`).
+ */
+export interface Fact<T> {
+  /** Unique key; two facts with the same key are gathered once. */
+  key: string;
+  /** POSIX shell run on the host (through `become` when the host has it). */
+  command: string;
+  /** Parses the command's standard output and exit code. */
+  parse(output: string, code: number): T;
+}
+
+/** Read access to gathered facts. */
+export interface Facts {
+  get<T>(fact: Fact<T>): T;
+}
+
+/** Facts from a map of raw outputs, parsed on first use. */
+export class GatheredFacts implements Facts {
+  readonly #raw: Map<string, { output: string; code: number }>;
+  readonly #parsed = new Map<string, unknown>();
+  constructor(raw: Map<string, { output: string; code: number }>) {
+    this.#raw = raw;
+  }
+  get<T>(fact: Fact<T>): T {
+    if (this.#parsed.has(fact.key)) return this.#parsed.get(fact.key) as T;
+    const raw = this.#raw.get(fact.key);
+    if (!raw) throw new Error(`Fact '${fact.key}' was not gathered`);
+    const value = fact.parse(raw.output, raw.code);
+    this.#parsed.set(fact.key, value);
+    return value;
+  }
+}

@@ -1,0 +1,60 @@
+import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { batches, batchSize, runFleet } from "./fleet.ts";
+
+Deno.test("batchSize() takes a count or a percentage, and never less than one", () => {
+  assertEquals(batchSize(10, 3), 3);
+  assertEquals(batchSize(10, "30%"), 3);
+  assertEquals(batchSize(10, "1%"), 1);
+  throws(() => batchSize(10, "x"), /Invalid serial value: 'x'/);
+});
+
+Deno.test("batches() splits in order, and keeps everything in one batch without serial", () => {
+  assertEquals(batches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+  assertEquals(batches([1, 2, 3]), [[1, 2, 3]]);
+});
+
+Deno.test("runFleet() never runs more than forks items at once", async () => {
+  let running = 0;
+  let peak = 0;
+  const results = await runFleet(
+    Array.from({ length: 12 }, (_, i) => i),
+    { forks: 3 },
+    async (i) => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return i * 2;
+    },
+    () => false,
+    () => -1,
+  );
+  assertEquals(peak, 3);
+  assertEquals(results, Array.from({ length: 12 }, (_, i) => i * 2));
+});
+
+Deno.test("runFleet() stops starting batches once more than maxFailPercent failed", async () => {
+  const results = await runFleet(
+    [1, 2, 3, 4, 5, 6],
+    { serial: 2, maxFailPercent: 20 },
+    (i) => Promise.resolve(i <= 2 ? "failed" : "ok"),
+    (r) => r === "failed",
+    (_, reason) => reason,
+  );
+  assertEquals(results.slice(0, 2), ["failed", "failed"]);
+  assertEquals(results.slice(2).every((r) => r.startsWith("not started")), true);
+});
+
+Deno.test("runFleet() starts nothing new once the signal is aborted", async () => {
+  const controller = new AbortController();
+  const results = await runFleet(
+    [1, 2, 3, 4],
+    { forks: 1, signal: controller.signal },
+    (i) => {
+      if (i === 2) controller.abort();
+      return Promise.resolve("done");
+    },
+    () => false,
+    () => "skipped",
+  );
+  assertEquals(results, ["done", "done", "skipped", "skipped"]);
+});

@@ -1,0 +1,271 @@
+import type { Connection, Transport } from "../transport/transport.ts";
+import { applyScript, type ApplyUnit, parseApplyOutput } from "./apply_script.ts";
+import { type Change, reported } from "./change.ts";
+import { ConnectionError, MusterError } from "./errors.ts";
+import type { Emit } from "./events.ts";
+import { type Facts, GatheredFacts } from "./fact.ts";
+import { gatherScript, parseGathered } from "./gather.ts";
+import type { HostResult, StepResult } from "./result.ts";
+import type { Step } from "./step.ts";
+
+/** One host's work: how to reach it and the steps to run there. */
+export interface HostJob {
+  connection: Connection;
+  steps: Step[];
+}
+
+/** What the engine needs from its caller. */
+export interface HostContext {
+  connect(connection: Connection, signal?: AbortSignal): Promise<Transport>;
+  emit: Emit;
+  /** Exit code of a host that cannot be reached (install 3, uninstall 4). */
+  unreachableExitCode: number;
+  signal?: AbortSignal;
+}
+
+/** A step with its plan. */
+export interface PlannedStep {
+  step: Step;
+  changes: Change[];
+  error?: MusterError;
+  durationMs: number;
+}
+
+/** A host after connect, facts and plan: everything apply needs. */
+export interface PreparedHost {
+  job: HostJob;
+  startedAt: number;
+  transport?: Transport;
+  facts?: Facts;
+  steps: PlannedStep[];
+  /** Why the host could not be planned at all. */
+  failure?: { error: MusterError; unreachable: boolean };
+}
+
+/** Connects, gathers every step's facts in one command and plans each step. */
+export async function prepareHost(job: HostJob, context: HostContext): Promise<PreparedHost> {
+  const name = job.connection.name;
+  const prepared: PreparedHost = { job, startedAt: performance.now(), steps: [] };
+  context.emit({ type: "host-start", host: name });
+  try {
+    context.emit({ type: "host-phase", host: name, phase: "connect" });
+    prepared.transport = await context.connect(job.connection, context.signal);
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    const unreachable = error instanceof ConnectionError;
+    prepared.failure = { error: withExit(error, context.unreachableExitCode, unreachable), unreachable };
+    return prepared;
+  }
+  try {
+    context.emit({ type: "host-phase", host: name, phase: "facts" });
+    prepared.facts = await gather(prepared.transport, job.steps, context.signal);
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    prepared.failure = { error: withExit(error, context.unreachableExitCode, false), unreachable: false };
+    return prepared;
+  }
+  let blocked = false;
+  for (const step of job.steps) {
+    const started = performance.now();
+    if (blocked) {
+      prepared.steps.push({ step, changes: [], durationMs: 0 });
+      continue;
+    }
+    context.emit({ type: "host-phase", host: name, phase: "plan", role: step.role, step: step.name });
+    try {
+      prepared.steps.push({ step, changes: step.plan(prepared.facts, prepared.steps), durationMs: performance.now() - started });
+    } catch (error) {
+      if (!(error instanceof MusterError)) throw error;
+      prepared.steps.push({ step, changes: [], error: error, durationMs: performance.now() - started });
+      blocked = true;
+    }
+  }
+  return prepared;
+}
+
+async function gather(transport: Transport, steps: Step[], signal?: AbortSignal): Promise<Facts> {
+  const nonce = crypto.randomUUID().slice(0, 8);
+  const facts = steps.flatMap((step) => step.facts);
+  const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
+  const raw = parseGathered(result.stdout, nonce);
+  if (result.code !== 0 && raw.size === 0) {
+    const sudo = /sudo:/.test(result.stderr);
+    throw new MusterError(
+      `Cannot read facts on ${transport.connection.name}: ${firstLine(result.stderr) || `exit ${result.code}`}`,
+      3,
+      sudo ? { hint: "the login user needs passwordless sudo (sudo -n) for ansible_become" } : {},
+    );
+  }
+  return new GatheredFacts(raw);
+}
+
+/** The result of a host that is only planned (dry run, status). */
+export function plannedResult(prepared: PreparedHost): HostResult {
+  const steps = prepared.steps.map((planned, index) => stepResult(planned, statusOfPlan(prepared, index)));
+  return hostResult(prepared, steps);
+}
+
+/** Applies a prepared host's changes: uploads, one script, then one verification. */
+export async function applyHost(prepared: PreparedHost, context: HostContext): Promise<HostResult> {
+  const { transport, facts } = prepared;
+  if (prepared.failure || !transport || !facts) return plannedResult(prepared);
+  const name = prepared.job.connection.name;
+  const withOps = prepared.steps
+    .map((planned, index) => ({ planned, index }))
+    .filter(({ planned }) => planned.changes.some((change) => change.ops.length > 0) || planned.step.rollback);
+  const planError = prepared.steps.findIndex((planned) => planned.error);
+  // Run only the steps before a step that could not be planned.
+  const runnable = withOps.filter(({ index }) => planError < 0 || index < planError);
+  const statuses: StepResult["status"][] = prepared.steps.map((_, index) => statusOfPlan(prepared, index));
+  const errors = new Map<number, string>();
+  const warnings = new Map<number, string[]>();
+  let exitCode = planError >= 0 ? prepared.steps[planError].error!.exitCode : 0;
+  let backupDir: string | undefined;
+  let failed = planError >= 0;
+
+  if (runnable.length > 0) {
+    context.emit({ type: "host-phase", host: name, phase: "apply" });
+    const nonce = crypto.randomUUID().slice(0, 8);
+    const units: ApplyUnit[] = runnable.map(({ planned }) => ({
+      changes: planned.changes,
+      rollback: planned.step.rollback?.(facts),
+    }));
+    const { script, uploads } = applyScript(units, {
+      nonce,
+      stage: `/tmp/muster-stage-${crypto.randomUUID()}`,
+      localSources: transport.connection.kind === "local",
+    });
+    try {
+      for (const upload of uploads) {
+        await transport.put(upload.source, upload.stagePath, { mode: 0o600, signal: context.signal });
+      }
+    } catch (error) {
+      if (!(error instanceof MusterError)) throw error;
+      return hostResult(prepared, prepared.steps.map((p, i) => stepResult(p, i === runnable[0].index ? "failed" : "skipped", error.message)), {
+        exitCode: runnable[0].planned.step.exitCode,
+        error: error.message,
+      });
+    }
+    const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
+    const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
+    backupDir = outcome.notes.get("backupDir");
+    runnable.forEach(({ planned, index }, unit) => {
+      if (outcome.warnings.has(unit)) warnings.set(index, outcome.warnings.get(unit)!);
+      exitCode = Math.max(exitCode, outcome.exitAtLeast.get(unit) ?? 0);
+      const changed = planned.changes.some((change) => change.ops.length > 0);
+      if (outcome.done || unit < outcome.lastStep) statuses[index] = changed ? "changed" : "ok";
+      else if (unit === outcome.lastStep) {
+        statuses[index] = "failed";
+        errors.set(index, outcome.stepStderr || `exit ${result.code}`);
+        exitCode = Math.max(exitCode, planned.step.exitCode);
+        failed = true;
+      } else statuses[index] = "skipped";
+    });
+    if (!outcome.done && outcome.lastStep < 0) {
+      failed = true;
+      exitCode = Math.max(exitCode, runnable[0].planned.step.exitCode);
+      errors.set(runnable[0].index, firstLine(result.stderr) || `apply script exited ${result.code}`);
+      statuses[runnable[0].index] = "failed";
+    }
+    if (!failed) {
+      const verification = await verify(prepared, transport, facts, context);
+      if (verification) {
+        statuses[verification.index] = "failed";
+        errors.set(verification.index, verification.message);
+        exitCode = Math.max(exitCode, prepared.steps[verification.index].step.exitCode);
+        failed = true;
+      }
+    }
+  }
+  const steps = prepared.steps.map((planned, index) => {
+    const step = stepResult(planned, statuses[index], errors.get(index));
+    if (warnings.has(index)) step.warnings = warnings.get(index);
+    return step;
+  });
+  const firstError = steps.find((step) => step.error)?.error;
+  return hostResult(prepared, steps, { exitCode, error: failed ? firstError : undefined, backupDir });
+}
+
+async function verify(
+  prepared: PreparedHost,
+  transport: Transport,
+  facts: Facts,
+  context: HostContext,
+): Promise<{ index: number; message: string } | undefined> {
+  const checks = prepared.steps
+    .map((planned, index) => ({ index, script: planned.step.verify?.(facts) }))
+    .filter((check): check is { index: number; script: string } => Boolean(check.script));
+  if (checks.length === 0) return undefined;
+  context.emit({ type: "host-phase", host: prepared.job.connection.name, phase: "verify" });
+  const nonce = crypto.randomUUID().slice(0, 8);
+  const { script } = applyScript(
+    checks.map((check) => ({ changes: [{ action: "change", target: "verify", ops: [{ kind: "sh", script: check.script }] }] })),
+    { nonce, stage: `/tmp/muster-verify-${nonce}`, localSources: true },
+  );
+  const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
+  const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
+  if (outcome.done) return undefined;
+  const check = checks[Math.max(0, outcome.lastStep)];
+  return { index: check.index, message: `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}` };
+}
+
+function statusOfPlan(prepared: PreparedHost, index: number): StepResult["status"] {
+  const planned = prepared.steps[index];
+  if (prepared.failure) return "skipped";
+  if (planned.error) return "failed";
+  const firstError = prepared.steps.findIndex((p) => p.error);
+  if (firstError >= 0 && index > firstError) return "skipped";
+  // A change without ops (a kept config file) is reported, but changes nothing.
+  return planned.changes.some((change) => change.ops.length > 0) ? "changed" : "ok";
+}
+
+function stepResult(planned: PlannedStep, status: StepResult["status"], error?: string): StepResult {
+  return {
+    role: planned.step.role,
+    step: planned.step.name,
+    status,
+    changes: planned.changes.map(reported),
+    durationMs: Math.round(planned.durationMs),
+    ...(error ?? planned.error ? { error: error ?? planned.error!.message } : {}),
+  };
+}
+
+function hostResult(
+  prepared: PreparedHost,
+  steps: StepResult[],
+  outcome: { exitCode?: number; error?: string; backupDir?: string } = {},
+): HostResult {
+  const { connection } = prepared.job;
+  const failure = prepared.failure;
+  const planError = prepared.steps.find((planned) => planned.error)?.error;
+  const exitCode = failure?.error.exitCode ?? outcome.exitCode ?? planError?.exitCode ?? 0;
+  const error = failure?.error.message ?? outcome.error ?? planError?.message;
+  const hint = failure?.error.hint ?? planError?.hint;
+  const status = failure?.unreachable
+    ? "unreachable"
+    : failure || steps.some((step) => step.status === "failed")
+    ? "failed"
+    : steps.some((step) => step.status === "changed")
+    ? "changed"
+    : "ok";
+  return {
+    name: connection.name,
+    address: connection.address,
+    status,
+    exitCode,
+    durationMs: Math.round(performance.now() - prepared.startedAt),
+    ...(error ? { error } : {}),
+    ...(hint ? { hint } : {}),
+    ...(outcome.backupDir ? { backupDir: outcome.backupDir } : {}),
+    steps,
+  };
+}
+
+function withExit(error: MusterError, exitCode: number, unreachable: boolean): MusterError {
+  if (!unreachable && error.exitCode === exitCode) return error;
+  return new MusterError(error.message, unreachable ? exitCode : error.exitCode, { hint: error.hint, cause: error });
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n").find((line) => line.trim()) ?? "";
+}

@@ -1,0 +1,35 @@
+import type { Change } from "./change.ts";
+import type { Fact, Facts } from "./fact.ts";
+
+/** A step planned before this one on the same host. */
+export interface EarlierStep {
+  step: Step;
+  changes: Change[];
+}
+
+/**
+ * A step of a role: it declares the facts it needs, compares them with the wanted state
+ * and returns the changes. An empty list means "nothing to do".
+ */
+export interface Step {
+  /** Role name (`user`, `install`, ...). */
+  role: string;
+  /** Step name within the role (`directories`, `binaries`, ...). */
+  name: string;
+  /** Exit code of the host when this step fails. */
+  exitCode: number;
+  /** Facts gathered before planning. */
+  facts: Fact<unknown>[];
+  /**
+   * Compares facts with the wanted state. Throws a `MusterError` when the host cannot
+   * be brought there (the step fails with that error's exit code).
+   */
+  plan(facts: Facts, earlier: readonly EarlierStep[]): Change[];
+  /**
+   * Shell that checks the result after apply (run once per host, after every step, only
+   * when something changed); it prints what is wrong on stderr and exits non-zero.
+   */
+  verify?(facts: Facts): string | undefined;
+  /** Shell that undoes this step when it or a later step fails during apply. */
+  rollback?(facts: Facts): string | undefined;
+}

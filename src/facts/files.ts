@@ -1,0 +1,89 @@
+import type { Fact } from "../engine/fact.ts";
+import { sh } from "../transport/quote.ts";
+
+/** What `lstat` says of a path. */
+export interface PathState {
+  type: "directory" | "file" | "symlink" | "other";
+  /** Permission bits, e.g. 0o755. */
+  mode: number;
+  owner: string;
+  group: string;
+  size: number;
+}
+
+/** The state of each existing path (symlinks are not followed); missing paths are absent. */
+export function pathsFact(paths: string[]): Fact<Map<string, PathState>> {
+  return {
+    key: `paths:${paths.join("\0")}`,
+    command: sh`stat --printf '%F\\t%a\\t%U\\t%G\\t%s\\t%n\\n' -- ${paths}`,
+    parse: parsePaths,
+  };
+}
+
+/** Parses `stat --printf '%F\t%a\t%U\t%G\t%s\t%n\n'` output. */
+export function parsePaths(output: string): Map<string, PathState> {
+  const states = new Map<string, PathState>();
+  for (const line of output.split("\n")) {
+    const fields = line.split("\t");
+    if (fields.length < 6) continue;
+    const [kind, mode, owner, group, size, ...name] = fields;
+    states.set(name.join("\t"), {
+      type: kind === "directory"
+        ? "directory"
+        : kind.startsWith("regular")
+        ? "file"
+        : kind === "symbolic link"
+        ? "symlink"
+        : "other",
+      mode: parseInt(mode, 8),
+      owner,
+      group,
+      size: Number(size),
+    });
+  }
+  return states;
+}
+
+/** SHA-256 of each existing regular file among `paths`. */
+export function sha256Fact(paths: string[]): Fact<Map<string, string>> {
+  return {
+    key: `sha256:${paths.join("\0")}`,
+    command: sh`for f in ${paths}; do [ -f "$f" ] && [ ! -L "$f" ] && sha256sum -- "$f"; done; true`,
+    parse: parseSha256,
+  };
+}
+
+/** Parses `sha256sum` output. */
+export function parseSha256(output: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const match = /^([0-9a-f]{64}) [ *](.*)$/.exec(line);
+    if (match) sums.set(match[2], match[1]);
+  }
+  return sums;
+}
+
+/** The text of a regular file, or undefined when it does not exist. */
+export function contentFact(path: string): Fact<string | undefined> {
+  return {
+    key: `content:${path}`,
+    command: sh`if [ -f ${path} ] && [ ! -L ${path} ]; then printf 'present\\n'; base64 -w0 -- ${path}; fi`,
+    parse: parseContent,
+  };
+}
+
+/** Parses the output of `contentFact`. */
+export function parseContent(output: string): string | undefined {
+  if (!output.startsWith("present\n")) return undefined;
+  const bytes = Uint8Array.from(atob(output.slice("present\n".length).trim()), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+/** Names of the entries of a directory (empty when missing). */
+export function listFact(dir: string): Fact<string[]> {
+  return {
+    key: `list:${dir}`,
+    command: sh`[ -d ${dir} ] && ls -A -- ${dir}; true`,
+    parse: (output) => output.split("\n").filter(Boolean),
+  };
+}

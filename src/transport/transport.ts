@@ -1,0 +1,65 @@
+/**
+ * The transport interface: how muster reaches a host. A transport runs shell commands,
+ * writes and reads files, and closes. `local` and `ssh` implement it; `become` (sudo)
+ * is applied in one place, `wrapCommand`.
+ */
+
+/** How to reach one host, from its inventory variables. */
+export interface Connection {
+  /** Inventory name of the host. */
+  name: string;
+  /** `local` runs on this machine; `ssh` connects. */
+  kind: "local" | "ssh";
+  /** Address to connect to (`ansible_host`, else the name). */
+  address: string;
+  /** SSH port. @default 22 */
+  port: number;
+  /** Login user; undefined means the current user. */
+  user?: string;
+  /** Private key file (`ansible_ssh_private_key_file`). */
+  privateKeyFile?: string;
+  /** Run commands through `sudo -n` (`ansible_become`). */
+  become: boolean;
+  /** User to become. @default "root" */
+  becomeUser: string;
+}
+
+/** Options of one command run. */
+export interface RunOptions {
+  /** Data written to the command's standard input. */
+  stdin?: string | Uint8Array;
+  /** Run through `sudo -n` as the connection's become user. @default the connection's `become` */
+  become?: boolean;
+  /** Aborts the command. */
+  signal?: AbortSignal;
+  /** Called with each chunk of standard output as it arrives. */
+  onStdout?: (chunk: string) => void;
+}
+
+/** What a command did. */
+export interface RunResult {
+  /** Exit code (the signal number plus 128 when killed). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of a file upload. */
+export interface PutOptions {
+  /** File mode to set. @default 0o600 */
+  mode?: number;
+  signal?: AbortSignal;
+}
+
+/** A connection to one host. */
+export interface Transport {
+  readonly connection: Connection;
+  /** Runs a shell command (`sh -c`) on the host; never throws for a non-zero exit. */
+  run(command: string, options?: RunOptions): Promise<RunResult>;
+  /** Writes a local file (or bytes) to `remotePath` as the login user, never through sudo. */
+  put(source: string | Uint8Array, remotePath: string, options?: PutOptions): Promise<void>;
+  /** Reads a file from the host as the login user. */
+  get(remotePath: string): Promise<Uint8Array>;
+  /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+}
