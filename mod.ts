@@ -5,7 +5,8 @@
  * @module
  */
 export { install, type InstallOptions } from "./src/commands/install.ts";
-export type { RunReport, HostResult, StepResult } from "./src/engine/result.ts";
+export { uninstall, type UninstallOptions } from "./src/commands/uninstall.ts";
+export type { HostResult, RunReport, StepResult } from "./src/engine/result.ts";
 export { MusterError } from "./src/engine/errors.ts";
 export { loadInventory } from "./src/inventory/load.ts";
 export { selectHosts } from "./src/inventory/patterns.ts";

@@ -60,7 +60,9 @@ export function cleanFinishStep(spec: FlameSpec): Step {
       return [{
         action: "remove",
         target: `${backup} (all but conf/ and data/)`,
-        ops: [shOp(sh`find ${backup} -mindepth 1 -maxdepth 1 ! -name conf ! -name data -exec rm -rf -- {} +`)],
+        ops: [
+          shOp(sh`find ${backup} -mindepth 1 -maxdepth 1 ! -name conf ! -name data -exec rm -rf -- {} +`),
+        ],
       }];
     },
   };

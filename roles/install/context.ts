@@ -1,6 +1,6 @@
 import { type Change, shOp } from "../../src/engine/change.ts";
 import type { Facts } from "../../src/engine/fact.ts";
-import { type PathState, pathsFact } from "../../src/facts/files.ts";
+import { pathsFact, type PathState } from "../../src/facts/files.ts";
 import { identityFact } from "../../src/facts/identity.ts";
 import type { FlameSpec } from "../../src/flame/spec.ts";
 import { sh } from "../../src/transport/quote.ts";

@@ -31,7 +31,8 @@ export function sdkStep(spec: FlameSpec, artifacts: Artifacts): Step {
       if (!needsSdk(spec.profiles)) return [];
       if (!wheel) throw new InstallError("No flamepy wheel was built for the Python SDK");
       const clean = cleaning(facts, spec);
-      const installed = !clean && facts.get(states).has(marker) && facts.get(sums).get(wheelPath) === wheel.sha256;
+      const installed = !clean && facts.get(states).has(marker) &&
+        facts.get(sums).get(wheelPath) === wheel.sha256;
       if (installed) return [];
       const owner = ownerOf(facts, spec);
       return [{
@@ -47,7 +48,9 @@ export function sdkStep(spec: FlameSpec, artifacts: Artifacts): Step {
             sh`python3 -m pip install --quiet --no-index --no-deps --no-cache-dir --disable-pip-version-check ` +
               sh`--target ${where.sdk} ${wheelPath} 2>&1 >/dev/null | grep -v '^$' >&2 || true`,
           ),
-          shOp(sh`[ -f ${marker} ] || { echo ${`pip did not install flamepy into ${where.sdk}`} >&2; exit 1; }`),
+          shOp(
+            sh`[ -f ${marker} ] || { echo ${`pip did not install flamepy into ${where.sdk}`} >&2; exit 1; }`,
+          ),
           shOp(sh`chmod -R a+rX ${where.sdk} ${where.wheels}`),
           ...(owner ? [shOp(sh`chown -R ${owner}:${owner} ${where.sdk} ${where.wheels}`)] : []),
         ],

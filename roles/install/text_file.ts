@@ -36,7 +36,9 @@ export function textFileChanges(
   if (current === undefined || !state) return [{ action: "create", target: wanted.path, ops: [upload] }];
   if (current !== wanted.content) {
     const diff = unifiedDiff(wanted.path, current, wanted.content);
-    if (wanted.keep) return [{ action: "change", target: wanted.path, detail: wanted.keepReason, diff, ops: [] }];
+    if (wanted.keep) {
+      return [{ action: "change", target: wanted.path, detail: wanted.keepReason, diff, ops: [] }];
+    }
     return [{ action: "change", target: wanted.path, diff, ops: [upload] }];
   }
   const change = attributesChange(wanted.path, state, { mode: wanted.mode, owner: wanted.owner });
@@ -48,4 +50,3 @@ export function sha256Hex(data: Uint8Array): string {
   // node:crypto is synchronous, which planning needs.
   return createHash("sha256").update(data).digest("hex");
 }
-

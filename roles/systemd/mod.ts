@@ -44,7 +44,13 @@ export function unitsStep(spec: FlameSpec): Step {
         const current = facts.get(contents[i]);
         if (services.includes(service)) {
           const content = unitFile(spec, service);
-          changes.push(...textFileChanges({ path, content, mode: 0o644, owner: "root" }, current, facts.get(states).get(path)));
+          changes.push(
+            ...textFileChanges(
+              { path, content, mode: 0o644, owner: "root" },
+              current,
+              facts.get(states).get(path),
+            ),
+          );
         } else if (current !== undefined) {
           changes.push({
             action: "remove",
@@ -86,7 +92,9 @@ export function servicesStep(spec: FlameSpec): Step {
       const found = facts.get(states);
       // `--clean` stops the services first, so they all need starting again.
       if (cleaning(facts, spec)) found.units.clear();
-      if (!found.systemctl) throw new SystemdError("systemctl was not found on the host", { hint: "pass --no-systemd" });
+      if (!found.systemctl) {
+        throw new SystemdError("systemctl was not found on the host", { hint: "pass --no-systemd" });
+      }
       // Running services pick up new binaries, config or units only on restart.
       const restart = earlier.some(({ step, changes }) =>
         RESTART_ON.includes(step.name) && changes.some((change) => change.ops.length > 0)
@@ -108,9 +116,16 @@ export function servicesStep(spec: FlameSpec): Step {
           actions.push("restart (its files changed)");
           ops.push(shOp(sh`systemctl restart ${unit}`));
         }
-        if (service.unit === "flame-session-manager" && ops.length > 0) ops.push(shOp(readinessCheck(spec, service)));
+        if (service.unit === "flame-session-manager" && ops.length > 0) {
+          ops.push(shOp(readinessCheck(spec, service)));
+        }
         if (ops.length > 0) {
-          changes.push({ action: "change", target: `service ${service.unit}`, detail: actions.join(", "), ops });
+          changes.push({
+            action: "change",
+            target: `service ${service.unit}`,
+            detail: actions.join(", "),
+            ops,
+          });
         }
       }
       return changes;

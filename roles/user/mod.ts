@@ -23,7 +23,13 @@ export function userStep(spec: FlameSpec): Step {
       if (facts.get(identityFact).uid !== 0) return [];
       const { user, group } = facts.get(account);
       const changes = [];
-      if (!group) changes.push({ action: "create" as const, target: `group ${name}`, ops: [shOp(sh`groupadd --system ${name}`)] });
+      if (!group) {
+        changes.push({
+          action: "create" as const,
+          target: `group ${name}`,
+          ops: [shOp(sh`groupadd --system ${name}`)],
+        });
+      }
       if (!user) {
         changes.push({
           action: "create" as const,

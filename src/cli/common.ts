@@ -1,18 +1,36 @@
 import { type Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
 
 /** Options on every command (SPEC section 1). */
-export function withCommonOptions<Args extends unknown[], Opts extends OptionValues>(command: Command<Args, Opts>) {
+export function withCommonOptions<Args extends unknown[], Opts extends OptionValues>(
+  command: Command<Args, Opts>,
+) {
   return command
-    .option("-i, --inventory <path>", "inventory file or directory, repeatable (default: the built-in local inventory)", collect, [] as string[])
+    .option(
+      "-i, --inventory <path>",
+      "inventory file or directory, repeatable (default: the built-in local inventory)",
+      collect,
+      [] as string[],
+    )
     .option("-l, --limit <pattern>", "Ansible host pattern: web*, workers:!w3, @file")
     .option("-f, --forks <n>", "hosts worked on at once", positiveInt, 50)
-    .option("-e, --extra-vars <vars>", "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable", collect, [] as string[])
+    .option(
+      "-e, --extra-vars <vars>",
+      "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable",
+      collect,
+      [] as string[],
+    )
     .option("--serial <n>", "work in rolling batches of N hosts or N% of them")
     .option("--max-fail-percent <p>", "stop starting new batches once more than P% of hosts failed", percent)
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"] as const).default("text" as const))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"] as const).default(
+        "text" as const,
+      ),
+    )
     .option("--report <file>", "write the JSON report to FILE")
     .addOption(
-      new Option("--host-key-checking <mode>", "SSH host key checking").choices(["accept-new", "off"] as const).default(
+      new Option("--host-key-checking <mode>", "SSH host key checking").choices(
+        ["accept-new", "off"] as const,
+      ).default(
         "accept-new" as const,
       ),
     )
@@ -49,6 +67,8 @@ function positiveInt(value: string): number {
 
 function percent(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError("expected a percentage from 0 to 100");
+  if (!Number.isFinite(n) || n < 0 || n > 100) {
+    throw new InvalidArgumentError("expected a percentage from 0 to 100");
+  }
   return n;
 }

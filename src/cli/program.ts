@@ -2,6 +2,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { installCommand } from "./commands/install.ts";
 import { inventoryCommand } from "./commands/inventory.ts";
 import { pendingCommands } from "./commands/pending.ts";
+import { uninstallCommand } from "./commands/uninstall.ts";
 import { type Io, processIo } from "./io.ts";
 import { exitState } from "./run.ts";
 
@@ -14,10 +15,12 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   program.addCommand(installCommand(io));
+  program.addCommand(uninstallCommand(io));
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
+      .showHelpAfterError(`(run muster ${command.name()} --help for usage)`);
   }
   return program as unknown as Command;
 }

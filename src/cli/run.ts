@@ -29,7 +29,9 @@ export async function runCommand(
   const onInterrupt = () => {
     if (++interrupts > 1) Deno.exit(130);
     controller.abort();
-    io.err("\nInterrupted: no new host will start; waiting for running commands (Ctrl-C again to exit now)\n");
+    io.err(
+      "\nInterrupted: no new host will start; waiting for running commands (Ctrl-C again to exit now)\n",
+    );
   };
   try {
     Deno.addSignalListener("SIGINT", onInterrupt);

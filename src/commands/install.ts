@@ -78,7 +78,10 @@ export async function install(options: InstallOptions, command = "install"): Pro
       emit,
       unreachableExitCode: 3,
       connect: (connection) =>
-        connectTo(connection, { hostKeyChecking: options.hostKeyChecking, knownHostsFile: options.knownHostsFile }),
+        connectTo(connection, {
+          hostKeyChecking: options.hostKeyChecking,
+          knownHostsFile: options.knownHostsFile,
+        }),
     });
     return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, outcome.results);
   } finally {

@@ -21,7 +21,9 @@ export interface Target {
 }
 
 /** Loads the inventory (or the built-in one) and selects the hosts of `--limit`. */
-export async function loadTargets(options: CommonOptions): Promise<{ inventory: Inventory; targets: Target[] }> {
+export async function loadTargets(
+  options: CommonOptions,
+): Promise<{ inventory: Inventory; targets: Target[] }> {
   const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
   const inventory = await loadInventory(sources, { extraVars: options.extraVars });
   const hosts = selectHosts(inventory, options.limit);
@@ -52,9 +54,12 @@ export function flameSpec(
   const systemd = flags.systemd ?? vars.flame_systemd ?? true;
   const enable = flags.enable ?? vars.flame_enable ?? false;
   if (enable && !systemd) {
-    throw new UsageError(`Conflicting options for ${target.host.name}: --enable needs systemd, but it is off`, {
-      hint: "drop --no-systemd (or flame_systemd: false), or drop --enable",
-    });
+    throw new UsageError(
+      `Conflicting options for ${target.host.name}: --enable needs systemd, but it is off`,
+      {
+        hint: "drop --no-systemd (or flame_systemd: false), or drop --enable",
+      },
+    );
   }
   const profiles = (vars.flame_profiles ?? [...PROFILES]) as Profile[];
   const controlPlane = firstWith(inventory, "control-plane") ?? target;

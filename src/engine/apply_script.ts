@@ -64,7 +64,9 @@ export function applyScript(
     }
   });
   const rollbacks = units
-    .map((unit, index) => unit.rollback ? `  if [ "$muster_step" -ge ${index} ]; then ${unit.rollback}\n  fi` : "")
+    .map((unit, index) =>
+      unit.rollback ? `  if [ "$muster_step" -ge ${index} ]; then ${unit.rollback}\n  fi` : ""
+    )
     .filter(Boolean)
     .reverse();
   const mark = `@@muster-${nonce}`;
@@ -84,9 +86,14 @@ export function applyScript(
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
-    `trap 'muster_rc=$?; if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}' EXIT`,
+    `trap 'muster_rc=$?; if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${
+      quote(stage)
+    }' EXIT`,
   ];
-  return { script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"), uploads: [...uploads.values()] };
+  return {
+    script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"),
+    uploads: [...uploads.values()],
+  };
 }
 
 /** What the apply script's output says. */
@@ -128,7 +135,10 @@ export function parseApplyOutput(stdout: string, stderr: string, nonce: string):
       outcome.notes.set(key, value.join("="));
     } else if (rest.startsWith("exit:")) {
       const code = Number(rest.slice(5));
-      outcome.exitAtLeast.set(outcome.lastStep, Math.max(code, outcome.exitAtLeast.get(outcome.lastStep) ?? 0));
+      outcome.exitAtLeast.set(
+        outcome.lastStep,
+        Math.max(code, outcome.exitAtLeast.get(outcome.lastStep) ?? 0),
+      );
     }
   }
   const markers = [...stderr.matchAll(new RegExp(`${escape(mark)}step:\\d+\\n`, "g"))];

@@ -65,15 +65,19 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
     return prepared;
   }
   let blocked = false;
+  context.emit({ type: "host-phase", host: name, phase: "plan" });
   for (const step of job.steps) {
     const started = performance.now();
     if (blocked) {
       prepared.steps.push({ step, changes: [], durationMs: 0 });
       continue;
     }
-    context.emit({ type: "host-phase", host: name, phase: "plan", role: step.role, step: step.name });
     try {
-      prepared.steps.push({ step, changes: step.plan(prepared.facts, prepared.steps), durationMs: performance.now() - started });
+      prepared.steps.push({
+        step,
+        changes: step.plan(prepared.facts, prepared.steps),
+        durationMs: performance.now() - started,
+      });
     } catch (error) {
       if (!(error instanceof MusterError)) throw error;
       prepared.steps.push({ step, changes: [], error: error, durationMs: performance.now() - started });
@@ -91,7 +95,9 @@ async function gather(transport: Transport, steps: Step[], signal?: AbortSignal)
   if (result.code !== 0 && raw.size === 0) {
     const sudo = /sudo:/.test(result.stderr);
     throw new MusterError(
-      `Cannot read facts on ${transport.connection.name}: ${firstLine(result.stderr) || `exit ${result.code}`}`,
+      `Cannot read facts on ${transport.connection.name}: ${
+        firstLine(result.stderr) || `exit ${result.code}`
+      }`,
       3,
       sudo ? { hint: "the login user needs passwordless sudo (sudo -n) for ansible_become" } : {},
     );
@@ -112,7 +118,9 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const name = prepared.job.connection.name;
   const withOps = prepared.steps
     .map((planned, index) => ({ planned, index }))
-    .filter(({ planned }) => planned.changes.some((change) => change.ops.length > 0) || planned.step.rollback);
+    .filter(({ planned }) =>
+      planned.changes.some((change) => change.ops.length > 0) || planned.step.rollback
+    );
   const planError = prepared.steps.findIndex((planned) => planned.error);
   // Run only the steps before a step that could not be planned.
   const runnable = withOps.filter(({ index }) => planError < 0 || index < planError);
@@ -141,10 +149,16 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
       }
     } catch (error) {
       if (!(error instanceof MusterError)) throw error;
-      return hostResult(prepared, prepared.steps.map((p, i) => stepResult(p, i === runnable[0].index ? "failed" : "skipped", error.message)), {
-        exitCode: runnable[0].planned.step.exitCode,
-        error: error.message,
-      });
+      return hostResult(
+        prepared,
+        prepared.steps.map((p, i) =>
+          stepResult(p, i === runnable[0].index ? "failed" : "skipped", error.message)
+        ),
+        {
+          exitCode: runnable[0].planned.step.exitCode,
+          error: error.message,
+        },
+      );
     }
     const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
     const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
@@ -199,14 +213,19 @@ async function verify(
   context.emit({ type: "host-phase", host: prepared.job.connection.name, phase: "verify" });
   const nonce = crypto.randomUUID().slice(0, 8);
   const { script } = applyScript(
-    checks.map((check) => ({ changes: [{ action: "change", target: "verify", ops: [{ kind: "sh", script: check.script }] }] })),
+    checks.map((check) => ({
+      changes: [{ action: "change", target: "verify", ops: [{ kind: "sh", script: check.script }] }],
+    })),
     { nonce, stage: `/tmp/muster-verify-${nonce}`, localSources: true },
   );
   const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
   const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
   if (outcome.done) return undefined;
   const check = checks[Math.max(0, outcome.lastStep)];
-  return { index: check.index, message: `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}` };
+  return {
+    index: check.index,
+    message: `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}`,
+  };
 }
 
 function statusOfPlan(prepared: PreparedHost, index: number): StepResult["status"] {
@@ -263,7 +282,10 @@ function hostResult(
 
 function withExit(error: MusterError, exitCode: number, unreachable: boolean): MusterError {
   if (!unreachable && error.exitCode === exitCode) return error;
-  return new MusterError(error.message, unreachable ? exitCode : error.exitCode, { hint: error.hint, cause: error });
+  return new MusterError(error.message, unreachable ? exitCode : error.exitCode, {
+    hint: error.hint,
+    cause: error,
+  });
 }
 
 function firstLine(text: string): string {

@@ -36,6 +36,13 @@ export interface RunReport {
   startedAt: string;
   durationMs: number;
   exitCode: number;
-  summary: { hosts: number; ok: number; changed: number; failed: number; unreachable: number; skipped: number };
+  summary: {
+    hosts: number;
+    ok: number;
+    changed: number;
+    failed: number;
+    unreachable: number;
+    skipped: number;
+  };
   hosts: HostResult[];
 }

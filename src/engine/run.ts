@@ -1,7 +1,7 @@
 import type { Connection, Transport } from "../transport/transport.ts";
 import type { Emit } from "./events.ts";
 import { type FleetOptions, pool, runFleet } from "./fleet.ts";
-import { applyHost, type HostJob, plannedResult, prepareHost, type PreparedHost } from "./host.ts";
+import { applyHost, type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
 import type { HostResult } from "./result.ts";
 
 /** How a run goes. */
@@ -35,7 +35,10 @@ export interface RunOutcome {
 export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<RunOutcome> {
   const transports: Transport[] = [];
   const contextFor = () => {
-    const signals = [options.signal, options.hostTimeoutMs ? AbortSignal.timeout(options.hostTimeoutMs) : undefined]
+    const signals = [
+      options.signal,
+      options.hostTimeoutMs ? AbortSignal.timeout(options.hostTimeoutMs) : undefined,
+    ]
       .filter((s): s is AbortSignal => Boolean(s));
     return {
       connect: async (connection: Connection, signal?: AbortSignal) => {
@@ -83,11 +86,17 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       );
       return { results, cancelled: false };
     }
-    const results = await runFleet(jobs, options, async (job) => {
-      const context = contextFor();
-      const prepared = await prepareHost(job, context);
-      return finish(options.dryRun ? plannedResult(prepared) : await applyHost(prepared, context));
-    }, failed, skipped);
+    const results = await runFleet(
+      jobs,
+      options,
+      async (job) => {
+        const context = contextFor();
+        const prepared = await prepareHost(job, context);
+        return finish(options.dryRun ? plannedResult(prepared) : await applyHost(prepared, context));
+      },
+      failed,
+      skipped,
+    );
     return { results, cancelled: false };
   } finally {
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));

@@ -2,9 +2,36 @@ import { UsageError } from "../engine/errors.ts";
 
 /** System paths that are never a prefix, nor removed. */
 export const SYSTEM_PATHS: readonly string[] = [
-  "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt",
-  "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local",
-  "/usr/local/bin", "/usr/sbin", "/usr/share", "/var", "/var/lib", "/var/log",
+  "/",
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/home",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/media",
+  "/mnt",
+  "/opt",
+  "/proc",
+  "/root",
+  "/run",
+  "/sbin",
+  "/srv",
+  "/sys",
+  "/tmp",
+  "/usr",
+  "/usr/bin",
+  "/usr/lib",
+  "/usr/local",
+  "/usr/local/bin",
+  "/usr/sbin",
+  "/usr/share",
+  "/var",
+  "/var/lib",
+  "/var/log",
 ];
 
 /**
@@ -15,7 +42,9 @@ export const SYSTEM_PATHS: readonly string[] = [
 export function checkPrefix(prefix: string, flag = "--prefix"): string {
   const trimmed = prefix.length > 1 ? prefix.replace(/\/+$/, "") : prefix;
   if (!trimmed.startsWith("/")) {
-    throw new UsageError(`Invalid prefix: '${prefix}' is not an absolute path`, { hint: `pass an absolute ${flag}` });
+    throw new UsageError(`Invalid prefix: '${prefix}' is not an absolute path`, {
+      hint: `pass an absolute ${flag}`,
+    });
   }
   if (trimmed.split("/").some((part, i) => i > 0 && (part === "" || part === "." || part === ".."))) {
     throw new UsageError(`Invalid prefix: '${prefix}' is not a normalized path (no '.', '..' or '//')`);

@@ -46,8 +46,16 @@ export function renderPlan(hosts: HostResult[], style: Style): string {
     }
     const changes = host.steps.flatMap((step) => step.changes);
     for (const change of changes) {
-      const colour = change.action === "create" ? style.green : change.action === "remove" ? style.red : style.yellow;
-      out.push(`  ${colour(SIGN[change.action])} ${change.target}${change.detail ? style.dim(`  (${change.detail})`) : ""}`);
+      const colour = change.action === "create"
+        ? style.green
+        : change.action === "remove"
+        ? style.red
+        : style.yellow;
+      out.push(
+        `  ${colour(SIGN[change.action])} ${change.target}${
+          change.detail ? style.dim(`  (${change.detail})`) : ""
+        }`,
+      );
       if (change.diff) {
         for (const line of change.diff.split("\n")) {
           const c = line.startsWith("+") && !line.startsWith("+++")
@@ -67,6 +75,8 @@ export function renderPlan(hosts: HostResult[], style: Style): string {
     total.remove += counts.remove * group.length;
     out.push("");
   }
-  out.push(style.bold(`Fleet plan: ${countsLine(total)} on ${hosts.length} host${hosts.length === 1 ? "" : "s"}.`));
+  out.push(
+    style.bold(`Fleet plan: ${countsLine(total)} on ${hosts.length} host${hosts.length === 1 ? "" : "s"}.`),
+  );
   return out.join("\n");
 }

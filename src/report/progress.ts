@@ -49,7 +49,11 @@ export function hostProgress(options: ProgressOptions): { onEvent(event: RunEven
         if (!options.tty) options.write(`[${name}] ${status} (${duration(durationMs)})\n`);
       } else if (event.type === "message") {
         const prefix = event.host ? `[${event.host}] ` : "";
-        options.write(`${options.tty ? "\r\x1b[2K" : ""}${prefix}${event.level === "warn" ? "warning: " : ""}${event.text}\n`);
+        options.write(
+          `${options.tty ? "\r\x1b[2K" : ""}${prefix}${
+            event.level === "warn" ? "warning: " : ""
+          }${event.text}\n`,
+        );
       } else return;
       if (options.tty) draw();
     },

@@ -15,7 +15,8 @@ export function renderRecap(report: RunReport, style: Style): string {
       : host.status === "skipped"
       ? style.dim
       : style.green;
-    const counts = `ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`;
+    const counts =
+      `ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`;
     lines.push(`${colour(host.name.padEnd(width))}  ${counts}  ${duration(host.durationMs)}`);
     if (host.error) lines.push(`  ${style.red("error:")} ${indent(host.error)}`);
     if (host.hint) lines.push(`  hint: ${host.hint}`);
@@ -27,7 +28,9 @@ export function renderRecap(report: RunReport, style: Style): string {
   const s = report.summary;
   lines.push(
     `${s.hosts} host${s.hosts === 1 ? "" : "s"}: ${s.ok} ok, ${s.changed} changed, ${s.failed} failed, ` +
-      `${s.unreachable} unreachable, ${s.skipped} skipped in ${duration(report.durationMs)}; exit ${report.exitCode}`,
+      `${s.unreachable} unreachable, ${s.skipped} skipped in ${
+        duration(report.durationMs)
+      }; exit ${report.exitCode}`,
   );
   return lines.join("\n");
 }

@@ -31,7 +31,8 @@ export function stepCounts(host: HostResult) {
   return {
     ok: count("ok"),
     changed: count("changed"),
-    failed: count("failed") + (host.status === "failed" && !host.steps.some((s) => s.status === "failed") ? 1 : 0),
+    failed: count("failed") +
+      (host.status === "failed" && !host.steps.some((s) => s.status === "failed") ? 1 : 0),
     skipped: count("skipped"),
     unreachable: host.status === "unreachable" ? 1 : 0,
   };

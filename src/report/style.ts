@@ -15,7 +15,13 @@ export function makeStyle(color: boolean): Style {
     const plain = (text: string) => text;
     return { green: plain, yellow: plain, red: plain, bold: plain, dim: plain };
   }
-  return { green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), bold: wrap(1, 22), dim: wrap(2, 22) };
+  return {
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    red: wrap(31, 39),
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+  };
 }
 
 /** Human duration: `850ms`, `3.2s`, `2m 05s`. */

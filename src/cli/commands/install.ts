@@ -10,12 +10,31 @@ export function withInstallOptions(command: Command) {
     .option("--src-dir <dir>", "Flame source (a Cargo workspace); default: git clone of --src-repo")
     .option("--src-repo <url>", "repository cloned when --src-dir is not given", DEFAULT_SRC_REPO)
     .option("--src-ref <ref>", "branch or tag cloned", "main")
-    .option("--prefix <dir>", "installation prefix (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)")
+    .option(
+      "--prefix <dir>",
+      "installation prefix (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+    )
     .option("--systemd", "install systemd units (the default, unless flame_systemd is false)")
     .option("--no-systemd", "do not install systemd units")
     .option("--enable", "enable and start the services (default: flame_enable, else off)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false);
+}
+
+/** The install options of `withInstallOptions`, as the library takes them. */
+export function installFlags(flags: {
+  srcDir?: string;
+  srcRepo: string;
+  srcRef: string;
+  prefix?: string;
+  systemd?: boolean;
+  enable?: boolean;
+  skipBuild: boolean;
+  clean: boolean;
+  verbose: boolean;
+}) {
+  const { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose } = flags;
+  return { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose };
 }
 
 /** `muster install`. */
@@ -24,7 +43,11 @@ export function installCommand(io: Io) {
     .description("build Flame once and install it on every selected host")
     .option("--dry-run", "print what would change on each host, change nothing", false)
     .action(async (flags) => {
-      await runCommand(io, flags as CommonFlags, (context) =>
-        install({ ...context.common, ...flags, dryRun: flags.dryRun }), { plan: flags.dryRun });
+      await runCommand(
+        io,
+        flags as CommonFlags,
+        (context) => install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun }),
+        { plan: flags.dryRun },
+      );
     });
 }

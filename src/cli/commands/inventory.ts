@@ -10,9 +10,19 @@ import { exitState } from "../run.ts";
 export function inventoryCommand(io: Io) {
   return new Command("inventory")
     .description("show what muster made of the inventory (same output as ansible-inventory)")
-    .option("-i, --inventory <path>", "inventory file or directory, repeatable", (v, p: string[]) => [...p, v], [] as string[])
+    .option(
+      "-i, --inventory <path>",
+      "inventory file or directory, repeatable",
+      (v, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option("-l, --limit <pattern>", "Ansible host pattern")
-    .option("-e, --extra-vars <vars>", "extra variables, repeatable", (v, p: string[]) => [...p, v], [] as string[])
+    .option(
+      "-e, --extra-vars <vars>",
+      "extra variables, repeatable",
+      (v, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option("--list", "all groups and hosts with their variables, as JSON")
     .option("--graph [group]", "the group tree")
     .option("--host <name>", "one host's merged variables, as JSON")
@@ -26,8 +36,9 @@ export function inventoryCommand(io: Io) {
           extraVars: await parseExtraVars(flags.extraVars),
         });
         if (flags.list) io.out(JSON.stringify(listJson(inventory), null, 4) + "\n");
-        else if (flags.graph !== undefined) io.out(graph(inventory, flags.graph === true ? "all" : flags.graph) + "\n");
-        else io.out(JSON.stringify(hostVars(inventory, flags.host!), null, 4) + "\n");
+        else if (flags.graph !== undefined) {
+          io.out(graph(inventory, flags.graph === true ? "all" : flags.graph) + "\n");
+        } else io.out(JSON.stringify(hostVars(inventory, flags.host!), null, 4) + "\n");
       } catch (error) {
         if (!(error instanceof MusterError)) throw error;
         io.err(`error: ${error.message}\n`);

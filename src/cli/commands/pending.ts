@@ -4,7 +4,6 @@ import { exitState } from "../run.ts";
 
 /** Commands whose roles are not built yet: they say so and exit 1, never a fake success. */
 const PENDING: Array<{ name: string; description: string }> = [
-  { name: "uninstall", description: "remove Flame from every selected host, with a verified backup" },
   { name: "status", description: "show, per host, what install with these inputs would change (drift)" },
   { name: "validate", description: "check the inventory, SSH reachability, sudo and required commands" },
   { name: "discover", description: "write an inventory from what is installed on the hosts" },
@@ -13,7 +12,8 @@ const PENDING: Array<{ name: string; description: string }> = [
 /** The commands still to come. */
 export function pendingCommands(io: Io): Command[] {
   return PENDING.map(({ name, description }) =>
-    new Command(name).description(`${description} (not available yet)`).allowUnknownOption().allowExcessArguments()
+    new Command(name).description(`${description} (not available yet)`).allowUnknownOption()
+      .allowExcessArguments()
       .action(() => {
         io.err(`error: muster ${name} is not available yet in this version\n`);
         exitState.code = 1;

@@ -1,0 +1,89 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { applyScript, parseApplyOutput } from "./apply_script.ts";
+import { shOp } from "./change.ts";
+
+async function run(script: string) {
+  const child = new Deno.Command("sh", { args: ["-s"], stdin: "piped", stdout: "piped", stderr: "piped" })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+function unit(...scripts: string[]) {
+  return { changes: [{ action: "change" as const, target: "t", ops: scripts.map(shOp) }] };
+}
+
+Deno.test("applyScript() runs every step in order and reports done, warnings, notes and exit floors", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { script } = applyScript([
+      unit(`echo one >> ${dir}/log`, "muster_warn 'service would not stop'"),
+      unit(`echo two >> ${dir}/log`, "muster_note backupDir /b/x", "muster_exit_at_least 3"),
+    ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    const result = await run(script);
+    const outcome = parseApplyOutput(result.stdout, result.stderr, "n");
+    assertEquals(result.code, 0);
+    assertEquals(await Deno.readTextFile(`${dir}/log`), "one\ntwo\n");
+    assertEquals(outcome.done, true);
+    assertEquals(outcome.warnings.get(0), ["service would not stop"]);
+    assertEquals(outcome.notes.get("backupDir"), "/b/x");
+    assertEquals(outcome.exitAtLeast.get(1), 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() stops at the first failing op, pins it to its step, and rolls back started steps", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { script } = applyScript([
+      { ...unit(`touch ${dir}/first`), rollback: `rm -f ${dir}/first; echo rolled > ${dir}/rolled` },
+      unit("echo 'disk full' >&2; false", `touch ${dir}/never`),
+      unit(`touch ${dir}/later`),
+    ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    const result = await run(script);
+    const outcome = parseApplyOutput(result.stdout, result.stderr, "n");
+    ok(result.code !== 0);
+    assertEquals(outcome.done, false);
+    assertEquals(outcome.lastStep, 1);
+    assertEquals(outcome.stepStderr, "disk full");
+    assertEquals((await Deno.readTextFile(`${dir}/rolled`)).trim(), "rolled");
+    for (const name of ["first", "never", "later"]) {
+      assertEquals(await Deno.stat(`${dir}/${name}`).then(() => true, () => false), false, name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() moves uploaded files into place atomically with their mode, and cleans the stage", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new TextEncoder().encode("content with 'quotes' and $(x)\n");
+    const { script, uploads } = applyScript([{
+      changes: [{
+        action: "create",
+        target: "f",
+        ops: [{ kind: "upload", source: data, sha256: "abc", dest: `${dir}/dest file`, mode: 0o640 }],
+      }],
+    }], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    assertEquals(uploads.length, 1);
+    await Deno.mkdir(`${dir}/stage`);
+    await Deno.writeFile(uploads[0].stagePath, data);
+    const result = await run(script);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await Deno.readFile(`${dir}/dest file`), data);
+    assertEquals((await Deno.stat(`${dir}/dest file`)).mode! & 0o777, 0o640);
+    assertEquals(await Deno.stat(`${dir}/stage`).then(() => true, () => false), false);
+    assertEquals(await Deno.stat(`${dir}/dest file.muster-tmp`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
