@@ -1,0 +1,229 @@
+/**
+ * One command on an SSH exec channel: feed its stdin with backpressure, collect its
+ * output as bytes, take its exit status, and stop it on abort. Plus the semaphore that
+ * keeps a connection within the server's channel limit.
+ */
+
+import { Buffer } from "node:buffer";
+import type { EventEmitter } from "node:events";
+import type { Duplex, Readable } from "node:stream";
+
+/** The part of ssh2's `Client` the SSH transport uses. */
+export interface SshClient extends EventEmitter {
+  exec(command: string, callback: (error: Error | undefined, channel: SshChannel) => void): unknown;
+  end(): unknown;
+}
+
+/** The part of ssh2's exec `ClientChannel` the SSH transport uses. */
+export interface SshChannel extends Duplex {
+  stderr: Readable;
+  signal(name: string): void;
+  close(): void;
+}
+
+/** What goes to a command's stdin. */
+export type ChannelInput = string | Uint8Array | AsyncIterable<Uint8Array>;
+
+/** Options of `driveChannel`. */
+export interface DriveOptions {
+  input?: ChannelInput;
+  signal?: AbortSignal;
+  onStdout?: (chunk: string) => void;
+  /** The error to reject with when `signal` aborts. */
+  cancelled: () => Error;
+  /** The error to reject with when the channel closes without an exit status, if the connection is gone. */
+  lost: () => Error | undefined;
+}
+
+/** What a command on a channel did. */
+export interface ChannelResult {
+  /** Exit code; 128 + n when killed by signal n; 255 when the server sent no exit status. */
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Runs the command already started on `channel` to its end. On abort the command's
+ * process group gets SIGTERM (where sshd allows it), the channel is closed and the
+ * promise rejects with `cancelled()` at once.
+ */
+export function driveChannel(channel: SshChannel, options: DriveOptions): Promise<ChannelResult> {
+  const { signal, onStdout } = options;
+  return new Promise((resolve, reject) => {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const decoder = new TextDecoder();
+    let code: number | undefined;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      outcome();
+    };
+    const fail = (error: unknown) =>
+      settle(() => {
+        channel.close();
+        reject(error);
+      });
+    const onAbort = () =>
+      settle(() => {
+        _sendSignal(channel, "TERM");
+        channel.close();
+        reject(options.cancelled());
+      });
+
+    channel.on("data", (chunk: Buffer) => {
+      stdout.push(chunk);
+      if (!onStdout || settled) return;
+      try {
+        onStdout(decoder.decode(chunk, { stream: true }));
+      } catch (error) {
+        fail(error);
+      }
+    });
+    channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    channel.on("error", (error: Error) => fail(options.lost() ?? error));
+    channel.on("exit", (exitCode: number | null, signalName?: string) => {
+      code = exitCode ?? 128 + (_SIGNALS[signalName ?? ""] ?? 0);
+    });
+    channel.on("close", () => {
+      const done = () =>
+        settle(() => {
+          const lost = code === undefined ? options.lost() : undefined;
+          if (lost) return reject(lost);
+          const tail = decoder.decode();
+          if (tail && onStdout) onStdout(tail);
+          resolve({
+            code: code ?? 255,
+            stdout: Buffer.concat(stdout),
+            stderr: Buffer.concat(stderr).toString(),
+          });
+        });
+      if (channel.stderr.readableEnded) done();
+      else channel.stderr.once("end", done);
+    });
+
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    _feed(channel, options.input).catch(fail);
+  });
+}
+
+/** Reads a file in chunks, for streaming it to a channel without holding it in memory. */
+export async function* fileChunks(file: Deno.FsFile, size = 256 * 1024): AsyncGenerator<Uint8Array> {
+  while (true) {
+    const buffer = new Uint8Array(size);
+    const read = await file.read(buffer);
+    if (read === null) return;
+    yield buffer.subarray(0, read);
+  }
+}
+
+/**
+ * A counting semaphore: at most `size` holders at once, the rest wait in order.
+ *
+ * @example
+ * ```ts
+ * import { Slots } from "./ssh_channel.ts";
+ * const slots = new Slots(1);
+ * const release = await slots.acquire();
+ * release?.();
+ * ```
+ */
+export class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  /** Resolves with a release function, or undefined if `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<(() => void) | undefined> {
+    const release = () => {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => {
+      const grant = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(release);
+      };
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(grant), 1);
+        resolve(undefined);
+      };
+      this.#waiting.push(grant);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Sends a signal to the command's process group (sshd does `killpg`). ssh2's
+ * `channel.signal()` refuses once stdin is closed, although SSH allows it after EOF,
+ * so this goes one level down to ssh2's protocol object.
+ */
+function _sendSignal(channel: SshChannel, name: string): void {
+  const internal = channel as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+  };
+  const protocol = internal._client?._protocol;
+  const outgoing = internal.outgoing;
+  if (typeof protocol?.signal === "function" && (outgoing?.state === "open" || outgoing?.state === "eof")) {
+    protocol.signal(outgoing.id, name);
+  } else {
+    channel.signal(name);
+  }
+}
+
+/** Writes the input to the channel's stdin, respecting backpressure, then sends EOF. */
+async function _feed(channel: SshChannel, input: ChannelInput | undefined): Promise<void> {
+  if (input === undefined) return void channel.end();
+  if (typeof input === "string") return void channel.end(Buffer.from(input));
+  if (input instanceof Uint8Array) {
+    return void channel.end(Buffer.from(input.buffer, input.byteOffset, input.length));
+  }
+  let open = true;
+  const closed = new Promise<void>((resolve) =>
+    channel.once("close", () => {
+      open = false;
+      resolve();
+    })
+  );
+  for await (const chunk of input) {
+    if (!open) return;
+    if (channel.write(chunk)) continue;
+    // A closed channel never drains: wait for whichever comes first.
+    let onDrain = () => {};
+    await Promise.race([new Promise<void>((resolve) => channel.once("drain", onDrain = resolve)), closed]);
+    channel.off("drain", onDrain);
+  }
+  if (open) channel.end();
+}
+
+/** Signal numbers on Linux, by the names ssh2 reports (`SIG` + the SSH name). */
+const _SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
