@@ -56,7 +56,8 @@ export function checkUninstallOptions(options: UninstallOptions): void {
       hint: "drop one: --backup-dir says where the backup goes, --no-backup says there is none",
     });
   }
-  if (options.prefix !== undefined) checkUninstallPrefix(options.prefix);
+  const prefix = options.prefix !== undefined ? checkUninstallPrefix(options.prefix) : undefined;
+  if (options.backupDir !== undefined) checkBackupDir(options.backupDir, prefix);
 }
 
 /** The uninstall spec of each host: the prefix from the command line, the inventory or the default. */

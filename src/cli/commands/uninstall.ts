@@ -30,11 +30,12 @@ export function uninstallCommand(io: Io) {
     .option("--force", "do not ask for confirmation", false)
     .option("--remove-user", "remove the flame user and group, when no process runs as flame", false)
     .option("--dry-run", "print what would be removed on each host, change nothing", false)
-    .action(async (flags) => {
+    .action(async (own) => {
+      const flags = own as typeof own & CommonFlags;
       const style = makeStyle(useColor(io, flags.color));
       const noBackup = flags.backup === false;
       let plans: UninstallPlan[] = [];
-      await runCommand(io, flags as CommonFlags, async (context) => {
+      await runCommand(io, flags, async (context) => {
         const options = {
           ...context.common,
           prefix: flags.prefix,
@@ -56,11 +57,11 @@ export function uninstallCommand(io: Io) {
           confirm: async (planned) => {
             plans = planned;
             const ok = flags.force || await confirm(io, style, planned, noBackup);
+            // Cancelled: the hosts never start, so their progress is dropped.
             if (ok) gate.release();
             return ok;
           },
         });
-        gate.release();
         if (!flags.dryRun && flags.format === "text") {
           if (report.hosts.length > 0 && report.hosts.every((host) => host.error === CANCELLED)) {
             io.err("Cancelled: nothing was changed.\n");
@@ -84,7 +85,7 @@ export function checkCanAsk(io: Io, noBackup: boolean): void {
   });
 }
 
-/** Holds host progress events until `release()`, then replays them. */
+/** Holds host progress events until `release()`, then replays them; never released, they are dropped. */
 function holdProgress(emit: (event: RunEvent) => void, hold: boolean) {
   let held: RunEvent[] | undefined = hold ? [] : undefined;
   return {
@@ -148,7 +149,11 @@ export function renderConfirmation(plans: UninstallPlan[], style: Style): string
   return out.join("\n");
 }
 
-/** The summary after the run (RFE333 step 14): per host, what was removed, kept and backed up. */
+/**
+ * The summary after the run (RFE333 step 14): per host, what was stopped, removed, kept and
+ * backed up. What needs a hand (a kept prefix or user, a service that would not stop) follows
+ * as warnings in the recap.
+ */
 export function renderSummary(report: RunReport, plans: UninstallPlan[], style: Style): string {
   const out = [style.bold("Uninstall summary")];
   for (const host of report.hosts) {
@@ -171,11 +176,20 @@ export function renderSummary(report: RunReport, plans: UninstallPlan[], style: 
     if (stopped) {
       out.push(`  stopped:   ${stopped.changes.map((c) => c.target.replace(/^service /, "")).join(", ")}`);
     }
-    out.push(`  removed:   ${removed.length ? removed.join(", ") : "nothing"}`);
+    out.push(
+      `  removed:   ${
+        removed.length ? removed.map((target) => short(target, plan?.prefix)).join(", ") : "nothing"
+      }`,
+    );
     if (plan?.preserve.length) out.push(`  preserved: ${plan.preserve.join(", ")}`);
     if (host.backupDir) out.push(`  backup:    ${host.backupDir} (verified against MANIFEST.sha256)`);
-    const warnings = host.steps.flatMap((step) => step.warnings ?? []);
-    for (const warning of warnings) out.push(`  ${style.yellow("to check:")} ${warning}`);
   }
   return out.join("\n");
+}
+
+/** A removed target as the summary shows it: relative to the prefix, unit files by name. */
+function short(target: string, prefix = ""): string {
+  if (target === `${prefix}/`) return `${prefix}/ itself`;
+  if (prefix && target.startsWith(`${prefix}/`)) return target.slice(prefix.length + 1);
+  return target.replace(/^\/etc\/systemd\/system\//, "");
 }

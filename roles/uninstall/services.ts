@@ -1,0 +1,114 @@
+import { type Change, shOp } from "../../src/engine/change.ts";
+import { MusterError, UninstallExit } from "../../src/engine/errors.ts";
+import type { Facts } from "../../src/engine/fact.ts";
+import type { Step } from "../../src/engine/step.ts";
+import { contentFact } from "../../src/facts/files.ts";
+import { identityFact } from "../../src/facts/identity.ts";
+import { unitStatesFact } from "../../src/facts/services.ts";
+import { type Service, SERVICES } from "../../src/flame/components.ts";
+import { UNIT_DIR } from "../../src/flame/layout.ts";
+import { sh } from "../../src/transport/quote.ts";
+import { SUDO_HINT } from "./checks.ts";
+import type { UninstallSpec } from "./spec.ts";
+
+/** Longest time all services together may take to stop (RFE333: 30 s). */
+export const STOP_TIMEOUT_S = 30;
+
+/** Services in stop order: executor manager first, then object cache, then session manager. */
+export const STOP_ORDER: readonly Service[] = [...SERVICES].reverse();
+
+/** Path of a service's unit file. */
+export function unitPath(service: Service): string {
+  return `${UNIT_DIR}/${service.unit}.service`;
+}
+
+/** The facts that say which units belong to the installation and what state they are in. */
+export function unitFacts() {
+  return {
+    contents: new Map(SERVICES.map((service) => [service.unit, contentFact(unitPath(service))])),
+    states: unitStatesFact(SERVICES.map((service) => service.unit)),
+  };
+}
+
+/** Whether a unit file runs a binary of this prefix (units of another installation are left alone). */
+export function unitBelongs(content: string | undefined, prefix: string): boolean {
+  if (content === undefined) return false;
+  return content.split("\n").some((line) => {
+    const match = /^\s*ExecStart\s*=\s*[-@+!:]*(\S+)/.exec(line);
+    return match !== null && match[1].startsWith(`${prefix}/`);
+  });
+}
+
+/** The services whose unit file belongs to this installation, in stop order. */
+export function ownServices(facts: Facts, prefix: string): Service[] {
+  const { contents } = unitFacts();
+  return STOP_ORDER.filter((service) => unitBelongs(facts.get(contents.get(service.unit)!), prefix));
+}
+
+const STOPPED = new Set(["inactive", "failed", "unknown", ""]);
+
+/**
+ * `uninstall`: stop the installation's running services, executor manager first, within
+ * 30 s in all. A service that will not stop is a warning (exit 3 at the end), not a failure.
+ * If a later step fails before the units are removed, the services are started again.
+ */
+export function servicesStep(spec: UninstallSpec): Step {
+  const { contents, states } = unitFacts();
+  const running = (facts: Facts): Service[] => {
+    const found = facts.get(states);
+    if (!found.systemctl) return [];
+    return ownServices(facts, spec.prefix).filter((service) =>
+      !STOPPED.has(found.units.get(service.unit)?.active ?? "")
+    );
+  };
+  return {
+    role: "uninstall",
+    name: "services",
+    exitCode: UninstallExit.stop,
+    facts: [...contents.values(), states, identityFact],
+    plan(facts) {
+      const services = running(facts);
+      if (services.length === 0) return [];
+      if (facts.get(identityFact).uid !== 0) {
+        throw new MusterError(
+          `Permission denied: stopping ${services[0].unit} needs root`,
+          UninstallExit.permission,
+          {
+            hint: SUDO_HINT,
+          },
+        );
+      }
+      const changes: Change[] = services.map((service, i) => ({
+        action: "change",
+        target: `service ${service.unit}`,
+        detail: "stop",
+        ops: [
+          ...(i === 0 ? [shOp(`muster_stop_deadline=$(( $(date +%s) + ${STOP_TIMEOUT_S} ))`)] : []),
+          shOp(stopScript(service)),
+        ],
+      }));
+      return changes;
+    },
+    rollback(facts) {
+      const services = running(facts);
+      if (services.length === 0) return undefined;
+      // Only while the unit and the binary are still there: a failed backup leaves the host as it was.
+      return [...services].reverse().map((service) =>
+        sh`if [ -f ${
+          unitPath(service)
+        } ]; then systemctl start ${`${service.unit}.service`} >/dev/null 2>&1 || true; fi`
+      ).join("\n");
+    },
+  };
+}
+
+/** Shell that stops one service within what is left of the shared deadline; warns when it does not stop. */
+export function stopScript(service: Service): string {
+  const unit = `${service.unit}.service`;
+  return [
+    'muster_left=$(( muster_stop_deadline - $(date +%s) )); [ "$muster_left" -gt 0 ] || muster_left=1',
+    sh`if timeout "$muster_left" systemctl stop ${unit} >/dev/null 2>&1 && ! systemctl is-active --quiet ${unit}; then :; else`,
+    sh`  muster_warn ${`${service.unit} did not stop within ${STOP_TIMEOUT_S}s; going on`}; muster_exit_at_least 3`,
+    "fi",
+  ].join("\n");
+}
