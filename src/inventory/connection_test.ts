@@ -1,0 +1,79 @@
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { InventoryError } from "../engine/errors.ts";
+import { connectionOf, parseBoolean } from "./connection.ts";
+import type { InventoryHost } from "./types.ts";
+
+const host = (vars: Record<string, unknown>, name = "web1"): InventoryHost => ({
+  name,
+  vars,
+  groups: ["all"],
+});
+
+Deno.test("connectionOf() defaults to SSH on port 22 to the host's name, as root when becoming", () => {
+  assertEquals(connectionOf(host({})), {
+    name: "web1",
+    kind: "ssh",
+    address: "web1",
+    port: 22,
+    user: undefined,
+    privateKeyFile: undefined,
+    become: false,
+    becomeUser: "root",
+  });
+});
+
+Deno.test("connectionOf() reads Ansible's connection variables", () => {
+  const home = Deno.env.get("HOME");
+  const c = connectionOf(host({
+    ansible_host: "10.0.0.5",
+    ansible_port: "2222",
+    ansible_user: "deploy",
+    ansible_connection: "smart",
+    ansible_ssh_private_key_file: "~/.ssh/id_flame",
+    ansible_become: "yes",
+    ansible_become_user: "flame",
+  }));
+  assertEquals(c, {
+    name: "web1",
+    kind: "ssh",
+    address: "10.0.0.5",
+    port: 2222,
+    user: "deploy",
+    privateKeyFile: `${home}/.ssh/id_flame`,
+    become: true,
+    becomeUser: "flame",
+  });
+});
+
+Deno.test("connectionOf() lets the older ansible_ssh_* names win, as Ansible does", () => {
+  const c = connectionOf(
+    host({ ansible_host: "new", ansible_ssh_host: "old", ansible_port: 1, ansible_ssh_port: 2 }),
+  );
+  assertEquals([c.address, c.port], ["old", 2]);
+});
+
+Deno.test("connectionOf() treats an explicit localhost as SSH unless it says local", () => {
+  assertEquals(connectionOf(host({}, "localhost")).kind, "ssh");
+  assertEquals(connectionOf(host({ ansible_connection: "local" }, "localhost")).kind, "local");
+});
+
+Deno.test("connectionOf() names the host, the variable and where it was set when a value is wrong", () => {
+  const at = { file: "hosts", line: 3, col: 7 };
+  assertThrows(
+    () => connectionOf({ ...host({ ansible_port: "ssh" }), positions: { ansible_port: at } }),
+    (e: unknown) =>
+      e instanceof InventoryError && e.position === at &&
+      e.message ===
+        `hosts:3:7: Invalid ansible_port for host 'web1': expected a port number (1-65535), got "ssh"`,
+  );
+  assertThrows(() => connectionOf(host({ ansible_connection: "winrm" })), /Invalid ansible_connection/);
+  assertThrows(() => connectionOf(host({ ansible_become: "maybe" })), /Invalid ansible_become/);
+  assertThrows(() => connectionOf(host({ ansible_user: ["a"] })), /Invalid ansible_user/);
+  assertThrows(() => connectionOf(host({ ansible_host: "{{ inventory_hostname }}.lan" })), /Jinja templates/);
+});
+
+Deno.test("parseBoolean() accepts Ansible's boolean spellings", () => {
+  assertEquals(["yes", "On", "1", "true", "t", "Y", 1, true].map(parseBoolean), Array(8).fill(true));
+  assertEquals(["no", "OFF", "0", "false", "f", "n", 0, false].map(parseBoolean), Array(8).fill(false));
+  assertEquals(parseBoolean("maybe"), undefined);
+});
