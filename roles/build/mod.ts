@@ -20,7 +20,7 @@
  * ```
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { BuildError, UsageError } from "../../src/engine/errors.ts";
 import type { Emit } from "../../src/engine/events.ts";
 import { BuildLog } from "./build_log.ts";
@@ -28,6 +28,7 @@ import { cargoBuild } from "./cargo.ts";
 import { sha256File } from "./sha256.ts";
 import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
 import { buildWheel } from "./wheel.ts";
+import { cacheDir, cachedWheel, sourceDigest, storeWheel } from "./wheel_cache.ts";
 
 /** The repository cloned when no `--src-dir` is given. */
 export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
@@ -161,17 +162,22 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     if (options.sdk && options.dryRun) {
       wheel = { name: "flamepy", path: sdkDir, sha256: "", size: 0 };
     } else if (options.sdk) {
-      log ??= await BuildLog.create(options.logDir);
-      const built = await buildWheel({
-        sdkDir,
-        python: options.python,
-        log,
-        emit,
-        verbose: options.verbose,
-        signal,
-      });
-      tempDirs.push(built.tempDir);
-      wheel = { name: built.name, path: built.path, ...await sha256File(built.path) };
+      const cache = cacheDir(await sourceDigest(sdkDir, options.python ?? "python3"));
+      let path = await cachedWheel(cache);
+      if (!path) {
+        log ??= await BuildLog.create(options.logDir);
+        const built = await buildWheel({
+          sdkDir,
+          python: options.python,
+          log,
+          emit,
+          verbose: options.verbose,
+          signal,
+        });
+        tempDirs.push(built.tempDir);
+        path = await storeWheel(cache, built.path, built.name);
+      }
+      wheel = { name: basename(path), path, ...await sha256File(path) };
     }
     return {
       srcDir: source.dir,

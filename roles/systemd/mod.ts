@@ -10,7 +10,7 @@ import { sh } from "../../src/transport/quote.ts";
 import { cleaning, prefixFact, systemWide } from "../install/context.ts";
 import { textFileChanges } from "../install/text_file.ts";
 import { unitFile } from "./units.ts";
-import { readinessCheck } from "./wait.ts";
+import { readinessCheck, systemctlAction } from "./wait.ts";
 
 const RESTART_ON = ["binaries", "sdk", "flmenv", "config", "units"];
 const NEEDS_ROOT_HINT = "run muster with sudo, set ansible_become for the host, or pass --no-systemd";
@@ -83,7 +83,8 @@ export function servicesStep(spec: FlameSpec): Step {
     role: "systemd",
     name: "services",
     exitCode: 5,
-    facts: [states, prefixFact(spec)],
+    // Asking systemctl costs a process per unit: only when services are to be started.
+    facts: spec.systemd && spec.enable ? [states, prefixFact(spec)] : [],
     plan(facts, earlier) {
       if (!spec.systemd || !spec.enable) return [];
       if (!systemWide(facts)) {
@@ -101,20 +102,19 @@ export function servicesStep(spec: FlameSpec): Step {
       );
       const changes: Change[] = [];
       for (const service of services) {
-        const unit = `${service.unit}.service`;
         const state = found.units.get(service.unit);
         const actions: string[] = [];
         const ops = [];
         if (state?.enabled !== "enabled") {
           actions.push("enable");
-          ops.push(shOp(sh`systemctl enable ${unit} >/dev/null 2>&1 || systemctl enable ${unit}`));
+          ops.push(shOp(systemctlAction(spec, service, "enable")));
         }
         if (state?.active !== "active") {
           actions.push("start");
-          ops.push(shOp(sh`systemctl start ${unit}`));
+          ops.push(shOp(systemctlAction(spec, service, "start")));
         } else if (restart) {
           actions.push("restart (its files changed)");
-          ops.push(shOp(sh`systemctl restart ${unit}`));
+          ops.push(shOp(systemctlAction(spec, service, "restart")));
         }
         if (service.unit === "flame-session-manager" && ops.length > 0) {
           ops.push(shOp(readinessCheck(spec, service)));

@@ -14,6 +14,7 @@ function spec(prefix: string, profiles: FlameSpec["profiles"]): FlameSpec {
     enable: true,
     clean: false,
     serviceUser: "flame",
+    readyTimeoutS: 30,
     stamp: "20260101-000000",
   };
 }

@@ -4,7 +4,9 @@ import { inventoryCommand } from "./commands/inventory.ts";
 import { pendingCommands } from "./commands/pending.ts";
 import { uninstallCommand } from "./commands/uninstall.ts";
 import { type Io, processIo } from "./io.ts";
-import { exitState } from "./run.ts";
+import { MusterError } from "../engine/errors.ts";
+import { resumeArgv } from "./resume.ts";
+import { exitState, invocation } from "./run.ts";
 
 /** The `muster` command line. */
 export function buildProgram(io: Io): Command {
@@ -29,8 +31,22 @@ export function buildProgram(io: Io): Command {
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   exitState.code = 0;
   try {
+    if (argv.includes("--resume")) {
+      const resumed = await resumeArgv(argv, io);
+      if ("nothing" in resumed) {
+        io.out(resumed.nothing + "\n");
+        return 0;
+      }
+      Deno.chdir(resumed.cwd);
+      argv = resumed.argv;
+    }
+    invocation.argv = argv;
     await buildProgram(io).parseAsync(argv, { from: "user" });
   } catch (error) {
+    if (error instanceof MusterError) {
+      io.err(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
     if (!(error instanceof CommanderError)) throw error;
     // --help and --version exit 0; usage errors (already printed by commander) exit 1.
     return error.exitCode === 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 import type { CommonOptions } from "../commands/options.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
+import { appendJournal, JournalRecorder, journalPath } from "../report/journal.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
 import { makeOutput } from "./output.ts";
@@ -13,6 +14,9 @@ export interface CommandContext {
 /** The exit code of the last command run (the CLI entry exits with it). */
 export const exitState = { code: 0 };
 
+/** The command line being run, as the journal records it. */
+export const invocation = { argv: [] as string[] };
+
 /**
  * Runs a command's library function with the common options wired: extra vars, Ctrl-C
  * (the first stops new hosts from starting, the second exits), progress, recap and report.
@@ -24,6 +28,7 @@ export async function runCommand(
   options: { plan?: boolean } = {},
 ): Promise<void> {
   const output = makeOutput(io, flags);
+  const journal = new JournalRecorder();
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -47,11 +52,16 @@ export async function runCommand(
       hostKeyChecking: flags.hostKeyChecking,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       signal: controller.signal,
-      emit: output.emit,
+      emit: (event) => {
+        journal.onEvent(event);
+        output.emit(event);
+      },
     };
     const report = await run({ common });
+    if (controller.signal.aborted) report.exitCode = Math.max(report.exitCode, 130);
     exitState.code = await output.finish(report, options);
-    if (controller.signal.aborted && exitState.code === 0) exitState.code = 130;
+    await appendJournal(journalPath({ get: io.env }), journal.entry(report, invocation.argv, Deno.cwd()))
+      .catch((error) => io.err(`warning: cannot write the run journal: ${error.message}\n`));
   } catch (error) {
     exitState.code = output.fail(error);
   } finally {

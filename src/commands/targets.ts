@@ -37,6 +37,8 @@ export interface SpecFlags {
   systemd?: boolean;
   enable?: boolean;
   clean?: boolean;
+  /** Seconds to wait for the session manager. @default 30 */
+  readyTimeout?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export function flameSpec(
     enable,
     clean: flags.clean ?? false,
     serviceUser: "flame",
+    readyTimeoutS: flags.readyTimeout ?? 30,
     stamp: context.stamp,
   };
 }

@@ -118,12 +118,10 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const name = prepared.job.connection.name;
   const withOps = prepared.steps
     .map((planned, index) => ({ planned, index }))
-    .filter(({ planned }) =>
-      planned.changes.some((change) => change.ops.length > 0) || planned.step.rollback
-    );
+    .filter(({ planned }) => planned.changes.some((change) => change.ops.length > 0));
   const planError = prepared.steps.findIndex((planned) => planned.error);
-  // Run only the steps before a step that could not be planned.
-  const runnable = withOps.filter(({ index }) => planError < 0 || index < planError);
+  // A step that cannot be planned stops the host before anything changes on it.
+  const runnable = planError < 0 ? withOps : [];
   const statuses: StepResult["status"][] = prepared.steps.map((_, index) => statusOfPlan(prepared, index));
   const errors = new Map<number, string>();
   const warnings = new Map<number, string[]>();
@@ -160,7 +158,15 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
         },
       );
     }
-    const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
+    let result;
+    try {
+      result = await transport.run("sh -s", { stdin: script, signal: context.signal });
+    } catch (error) {
+      // A broken connection or a cancel mid-script: the script's own rollback ran or the
+      // host kept its state; report the first step as failed with the reason.
+      if (!(error instanceof MusterError)) throw error;
+      result = { code: error.exitCode, stdout: "", stderr: error.message };
+    }
     const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
     backupDir = outcome.notes.get("backupDir");
     runnable.forEach(({ planned, index }, unit) => {
@@ -218,7 +224,10 @@ async function verify(
     })),
     { nonce, stage: `/tmp/muster-verify-${nonce}`, localSources: true },
   );
-  const result = await transport.run("sh -s", { stdin: script, signal: context.signal });
+  const result = await transport.run("sh -s", { stdin: script, signal: context.signal }).catch((error) => {
+    if (!(error instanceof MusterError)) throw error;
+    return { code: error.exitCode, stdout: "", stderr: error.message };
+  });
   const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
   if (outcome.done) return undefined;
   const check = checks[Math.max(0, outcome.lastStep)];

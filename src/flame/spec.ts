@@ -18,6 +18,8 @@ export interface FlameSpec {
   clean: boolean;
   /** The user that owns a system-wide installation and runs the services. @default "flame" */
   serviceUser: string;
+  /** Seconds to wait for the session manager to accept connections. @default 30 */
+  readyTimeoutS: number;
   /** Timestamp used in backup directory names (`YYYYMMDD-HHMMSS`). */
   stamp: string;
 }

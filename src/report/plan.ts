@@ -1,5 +1,6 @@
 import type { ReportedChange } from "../engine/change.ts";
 import type { HostResult } from "../engine/result.ts";
+import { maskSecrets } from "../text/mask.ts";
 import type { Style } from "./style.ts";
 
 /** Counts of a plan. */
@@ -57,7 +58,8 @@ export function renderPlan(hosts: HostResult[], style: Style): string {
         }`,
       );
       if (change.diff) {
-        for (const line of change.diff.split("\n")) {
+        // Secrets never reach the screen: values of secret-looking keys are masked.
+        for (const line of maskSecrets(change.diff, { diff: true }).split("\n")) {
           const c = line.startsWith("+") && !line.startsWith("+++")
             ? style.green
             : line.startsWith("-") && !line.startsWith("---")

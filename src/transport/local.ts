@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import { CancelledError } from "../engine/errors.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
 import { wrapCommand } from "./wrap.ts";
 
@@ -13,6 +14,9 @@ export class LocalTransport implements Transport {
   }
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
+    if (options.signal?.aborted) {
+      throw new CancelledError(`Cancelled before running on ${this.connection.name}`);
+    }
     const become = (options.become ?? this.connection.become) && !this.#alreadyBecome();
     const child = new Deno.Command("sh", {
       args: ["-c", wrapCommand(command, { become, becomeUser: this.connection.becomeUser })],
@@ -23,7 +27,9 @@ export class LocalTransport implements Transport {
     }).spawn();
     if (options.stdin !== undefined) {
       const writer = child.stdin.getWriter();
-      const data = typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin;
+      const data = typeof options.stdin === "string"
+        ? new TextEncoder().encode(options.stdin)
+        : options.stdin;
       await writer.write(data).catch(() => {});
       await writer.close().catch(() => {});
     }
@@ -32,6 +38,9 @@ export class LocalTransport implements Transport {
       readText(child.stderr),
       child.status,
     ]);
+    if (options.signal?.aborted) {
+      throw new CancelledError(`Cancelled while running on ${this.connection.name}`);
+    }
     return { code: status.signal ? 128 + signalNumber(status.signal) : status.code, stdout, stderr };
   }
 
@@ -56,7 +65,10 @@ export class LocalTransport implements Transport {
   }
 }
 
-async function readText(stream: ReadableStream<Uint8Array>, onChunk?: (chunk: string) => void): Promise<string> {
+async function readText(
+  stream: ReadableStream<Uint8Array>,
+  onChunk?: (chunk: string) => void,
+): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   for await (const chunk of stream) {

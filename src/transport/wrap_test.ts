@@ -9,7 +9,10 @@ Deno.test("wrapCommand() leaves a command alone without become, env or cwd", () 
 
 Deno.test("wrapCommand() runs through sudo -n as the become user", () => {
   assertEquals(wrapCommand("id -u", { become: true }), "sudo -n -u root -- sh -c 'id -u'");
-  assertEquals(wrapCommand("id -u", { become: true, becomeUser: "flame" }), "sudo -n -u flame -- sh -c 'id -u'");
+  assertEquals(
+    wrapCommand("id -u", { become: true, becomeUser: "flame" }),
+    "sudo -n -u flame -- sh -c 'id -u'",
+  );
 });
 
 Deno.test("wrapCommand() keeps hostile values intact through env, cwd and nested sh -c", async () => {

@@ -5,8 +5,8 @@ import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** Options that describe the wanted installation, shared by `install` and `status`. */
-export function withInstallOptions(command: Command) {
-  return command
+export function withInstallOptions(command: Command): Command {
+  command
     .option("--src-dir <dir>", "Flame source (a Cargo workspace); default: git clone of --src-repo")
     .option("--src-repo <url>", "repository cloned when --src-dir is not given", DEFAULT_SRC_REPO)
     .option("--src-ref <ref>", "branch or tag cloned", "main")
@@ -18,11 +18,18 @@ export function withInstallOptions(command: Command) {
     .option("--no-systemd", "do not install systemd units")
     .option("--enable", "enable and start the services (default: flame_enable, else off)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
-    .option("--clean", "back up conf/ and data/, remove the installation, then install", false);
+    .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
+    .option(
+      "--ready-timeout <seconds>",
+      "with --enable: how long to wait for the session manager",
+      Number,
+      30,
+    );
+  return command;
 }
 
-/** The install options of `withInstallOptions`, as the library takes them. */
-export function installFlags(flags: {
+/** The options of `withInstallOptions` as parsed. */
+export interface InstallFlags {
   srcDir?: string;
   srcRepo: string;
   srcRef: string;
@@ -32,9 +39,13 @@ export function installFlags(flags: {
   skipBuild: boolean;
   clean: boolean;
   verbose: boolean;
-}) {
-  const { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose } = flags;
-  return { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose };
+  readyTimeout: number;
+}
+
+/** The install options of `withInstallOptions`, as the library takes them. */
+export function installFlags(flags: InstallFlags) {
+  const { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout } = flags;
+  return { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout };
 }
 
 /** `muster install`. */
@@ -42,11 +53,19 @@ export function installCommand(io: Io) {
   return withCommonOptions(withInstallOptions(new Command("install")))
     .description("build Flame once and install it on every selected host")
     .option("--dry-run", "print what would change on each host, change nothing", false)
-    .action(async (flags) => {
+    .option(
+      "--repair",
+      "converge drift (what `muster status` shows): like install, but a config that differs from the " +
+        "inventory's is rewritten; hosts in sync are not touched",
+      false,
+    )
+    .action(async (own) => {
+      const flags = own as typeof own & CommonFlags & InstallFlags;
       await runCommand(
         io,
-        flags as CommonFlags,
-        (context) => install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun }),
+        flags,
+        (context) =>
+          install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun, repair: flags.repair }),
         { plan: flags.dryRun },
       );
     });

@@ -1,0 +1,84 @@
+import { Command } from "@commander-js/extra-typings";
+import { status, type StatusReport } from "../../commands/status.ts";
+import type { ReportedChange } from "../../engine/change.ts";
+import { makeStyle, type Style } from "../../report/style.ts";
+import { maskSecrets } from "../../text/mask.ts";
+import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type Io, useColor } from "../io.ts";
+import { runCommand } from "../run.ts";
+import { installFlags, withInstallOptions } from "./install.ts";
+
+/** `muster status`. */
+export function statusCommand(io: Io) {
+  return withCommonOptions(withInstallOptions(new Command("status")))
+    .description(
+      "show, per host, what install with these inputs would change (drift); exit 0 in sync, 2 drift, 1 error",
+    )
+    .addHelpText(
+      "after",
+      "\nTakes install's options, so an install command line works as it is. Nothing is built: with\n" +
+        "--src-dir, binaries are compared by checksum with SRC/target/release as found; without it,\n" +
+        "by presence, mode and owner. --clean, --skip-build, --src-repo and --src-ref change nothing.\n" +
+        "A configuration that differs from the inventory's is drift. `muster install --repair` fixes\n" +
+        "the drift of the hosts that have any.",
+    )
+    .action(async (flags) => {
+      const style = makeStyle(useColor(io, flags.color));
+      await runCommand(io, flags as CommonFlags, async (context) => {
+        const report = await status({ ...context.common, ...installFlags(flags) });
+        if (flags.format === "text") io.out(renderDrift(report, style) + "\n\n");
+        return report;
+      });
+    });
+}
+
+const SIGN = { create: "+", change: "~", remove: "-" } as const;
+const WHAT = { create: "missing", change: "differs", remove: "extra" } as const;
+
+/**
+ * The drift of each host: what is missing (`+`), differs (`~`, with a diff for text
+ * files, secrets masked) or is extra (`-`); then the fleet's summary.
+ */
+export function renderDrift(report: StatusReport, style: Style): string {
+  const out: string[] = [];
+  for (const host of report.hosts) {
+    const changes = host.steps.flatMap((step) => step.changes);
+    const title = `${host.name} (${host.address})`;
+    if (host.status === "failed" || host.status === "unreachable" || host.status === "skipped") {
+      out.push(`${style.bold(title)}: ${style.red("not checked")}`);
+      if (host.error) out.push(`  ${style.red("!")} ${host.error}`);
+      if (host.hint) out.push(`    hint: ${host.hint}`);
+    } else if (changes.length === 0) {
+      out.push(`${style.bold(title)}: ${style.green("in sync")}`);
+    } else {
+      out.push(`${style.bold(title)}: ${style.yellow(`${changes.length} drift${changes.length === 1 ? "" : "s"}`)}`);
+    }
+    for (const change of changes) out.push(...driftLines(change, style));
+  }
+  const { inSync, drifted, failed, changes } = report.drift;
+  const hosts = report.hosts.length;
+  out.push(
+    "",
+    style.bold(
+      `Status: ${hosts} host${hosts === 1 ? "" : "s"}: ${inSync.length} in sync, ${drifted.length} drifted ` +
+        `(${changes} drift${changes === 1 ? "" : "s"}), ${failed.length} not checked; exit ${report.exitCode}`,
+    ),
+  );
+  if (drifted.length > 0) out.push(`Fix with: muster install --repair (same options), or -l ${drifted.join(",")}`);
+  if (!report.drift.checksums) {
+    out.push(style.dim("Binaries and the SDK were compared by presence, mode and owner (no built --src-dir)."));
+  }
+  return out.join("\n");
+}
+
+function driftLines(change: ReportedChange, style: Style): string[] {
+  const colour = change.action === "create" ? style.green : change.action === "remove" ? style.red : style.yellow;
+  const detail = change.detail && change.detail !== WHAT[change.action]
+    ? `${WHAT[change.action]}: ${change.detail}`
+    : WHAT[change.action];
+  const lines = [`  ${colour(SIGN[change.action])} ${change.target}  ${style.dim(`(${detail})`)}`];
+  for (const line of maskSecrets(change.diff ?? "", { diff: true }).split("\n").filter(Boolean)) {
+    lines.push(`      ${line}`);
+  }
+  return lines;
+}
