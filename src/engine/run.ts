@@ -34,12 +34,10 @@ export interface RunOutcome {
  */
 export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<RunOutcome> {
   const transports: Transport[] = [];
+  // Ctrl-C (options.signal) starts nothing new but lets running commands finish; only a
+  // host's own timeout cancels a command that is running.
   const contextFor = () => {
-    const signals = [
-      options.signal,
-      options.hostTimeoutMs ? AbortSignal.timeout(options.hostTimeoutMs) : undefined,
-    ]
-      .filter((s): s is AbortSignal => Boolean(s));
+    const signals = options.hostTimeoutMs ? [AbortSignal.timeout(options.hostTimeoutMs)] : [];
     return {
       connect: async (connection: Connection, signal?: AbortSignal) => {
         const transport = await options.connect(connection, signal);
@@ -80,7 +78,10 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       const results = await runFleet(
         jobs,
         options,
-        async (job) => finish(await applyHost(prepared.get(job)!, contextFor())),
+        async (job) =>
+          options.signal?.aborted
+            ? skipped(job, "cancelled: planned, but not applied")
+            : finish(await applyHost(prepared.get(job)!, contextFor())),
         failed,
         skipped,
       );
@@ -92,7 +93,9 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       async (job) => {
         const context = contextFor();
         const prepared = await prepareHost(job, context);
-        return finish(options.dryRun ? plannedResult(prepared) : await applyHost(prepared, context));
+        if (options.dryRun) return finish(plannedResult(prepared));
+        if (options.signal?.aborted) return skipped(job, "cancelled: planned, but not applied");
+        return finish(await applyHost(prepared, context));
       },
       failed,
       skipped,
