@@ -14,9 +14,11 @@ export async function resumeArgv(
   io: Io,
 ): Promise<{ argv: string[]; cwd: string } | { nothing: string }> {
   const command = RESUMABLE.includes(argv[0]) ? argv[0] : undefined;
-  const others = argv.filter((arg) => arg !== "--resume" && arg !== command);
+  const { output, others } = outputOptions(argv.filter((arg) => arg !== "--resume" && arg !== command));
   if (others.length > 0) {
-    throw new UsageError(`--resume reruns the last run as it was; it takes no other options (got ${others.join(" ")})`);
+    throw new UsageError(
+      `--resume reruns the last run as it was; besides output options it takes none (got ${others.join(" ")})`,
+    );
   }
   const path = journalPath({ get: io.env });
   const entry = await lastRun(path, command);
@@ -26,7 +28,7 @@ export async function resumeArgv(
     return { nothing: `Nothing to resume: every host of the last ${entry.command} (${entry.startedAt}) succeeded` };
   }
   io.err(`Resuming 'muster ${entry.argv.join(" ")}' (${entry.startedAt}) on ${hosts.join(", ")}\n`);
-  return { argv: [...withoutLimit(entry.argv), "--limit", hosts.join(",")], cwd: entry.cwd };
+  return { argv: [...withoutLimit(entry.argv), "--limit", hosts.join(","), ...output], cwd: entry.cwd };
 }
 
 /** Drops `-l X`, `--limit X` and `--limit=X` from a command line. */
@@ -37,4 +39,20 @@ export function withoutLimit(argv: string[]): string[] {
     else if (!argv[i].startsWith("--limit=")) out.push(argv[i]);
   }
   return out;
+}
+
+const OUTPUT_WITH_VALUE = ["--report", "--format"];
+const OUTPUT_FLAGS = ["--no-color", "-v", "--verbose"];
+
+/** Splits options that only change output (allowed with `--resume`) from the rest. */
+export function outputOptions(args: string[]): { output: string[]; others: string[] } {
+  const output: string[] = [];
+  const others: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (OUTPUT_WITH_VALUE.includes(args[i]) && i + 1 < args.length) output.push(args[i], args[++i]);
+    else if (OUTPUT_FLAGS.includes(args[i]) || OUTPUT_WITH_VALUE.some((o) => args[i].startsWith(`${o}=`))) {
+      output.push(args[i]);
+    } else others.push(args[i]);
+  }
+  return { output, others };
 }
