@@ -213,7 +213,9 @@ Deno.test("install end to end on a test fleet", async (t) => {
       `flame_endpoint=http://${h3.address}:1`,
     ]);
     expectExit(result, 5);
-    match(result.stdout, /flame-session-manager did not accept connections on 127\.0\.0\.23:1 within 2s/);
+    // The fixture cannot bind port 1 as flame: systemctl reports the unit failed, with its status.
+    match(result.stdout, /systemctl (re)?start flame-session-manager\.service failed|did not accept connections/);
+    match(result.stdout, /Active: failed/);
   });
 });
 
