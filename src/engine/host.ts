@@ -1,5 +1,4 @@
 import type { Connection, Transport } from "../transport/transport.ts";
-import { applyScript, type ApplyUnit, parseApplyOutput } from "./apply_script.ts";
 import { type Change, reported } from "./change.ts";
 import { ConnectionError, MusterError } from "./errors.ts";
 import type { Emit } from "./events.ts";
@@ -111,133 +110,7 @@ export function plannedResult(prepared: PreparedHost): HostResult {
   return hostResult(prepared, steps);
 }
 
-/** Applies a prepared host's changes: uploads, one script, then one verification. */
-export async function applyHost(prepared: PreparedHost, context: HostContext): Promise<HostResult> {
-  const { transport, facts } = prepared;
-  if (prepared.failure || !transport || !facts) return plannedResult(prepared);
-  const name = prepared.job.connection.name;
-  const withOps = prepared.steps
-    .map((planned, index) => ({ planned, index }))
-    .filter(({ planned }) => planned.changes.some((change) => change.ops.length > 0));
-  const planError = prepared.steps.findIndex((planned) => planned.error);
-  // A step that cannot be planned stops the host before anything changes on it.
-  const runnable = planError < 0 ? withOps : [];
-  const statuses: StepResult["status"][] = prepared.steps.map((_, index) => statusOfPlan(prepared, index));
-  const errors = new Map<number, string>();
-  const warnings = new Map<number, string[]>();
-  let exitCode = planError >= 0 ? prepared.steps[planError].error!.exitCode : 0;
-  let backupDir: string | undefined;
-  let failed = planError >= 0;
-
-  if (runnable.length > 0) {
-    context.emit({ type: "host-phase", host: name, phase: "apply" });
-    const nonce = crypto.randomUUID().slice(0, 8);
-    const units: ApplyUnit[] = runnable.map(({ planned }) => ({
-      changes: planned.changes,
-      rollback: planned.step.rollback?.(facts),
-    }));
-    const { script, uploads } = applyScript(units, {
-      nonce,
-      stage: `/tmp/muster-stage-${crypto.randomUUID()}`,
-      localSources: transport.connection.kind === "local",
-    });
-    try {
-      for (const upload of uploads) {
-        await transport.put(upload.source, upload.stagePath, { mode: 0o600, signal: context.signal });
-      }
-    } catch (error) {
-      if (!(error instanceof MusterError)) throw error;
-      return hostResult(
-        prepared,
-        prepared.steps.map((p, i) =>
-          stepResult(p, i === runnable[0].index ? "failed" : "skipped", error.message)
-        ),
-        {
-          exitCode: runnable[0].planned.step.exitCode,
-          error: error.message,
-        },
-      );
-    }
-    let result;
-    try {
-      result = await transport.run("sh -s", { stdin: script, signal: context.signal });
-    } catch (error) {
-      // A broken connection or a cancel mid-script: the script's own rollback ran or the
-      // host kept its state; report the first step as failed with the reason.
-      if (!(error instanceof MusterError)) throw error;
-      result = { code: error.exitCode, stdout: "", stderr: error.message };
-    }
-    const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
-    backupDir = outcome.notes.get("backupDir");
-    runnable.forEach(({ planned, index }, unit) => {
-      if (outcome.warnings.has(unit)) warnings.set(index, outcome.warnings.get(unit)!);
-      exitCode = Math.max(exitCode, outcome.exitAtLeast.get(unit) ?? 0);
-      const changed = planned.changes.some((change) => change.ops.length > 0);
-      if (outcome.done || unit < outcome.lastStep) statuses[index] = changed ? "changed" : "ok";
-      else if (unit === outcome.lastStep) {
-        statuses[index] = "failed";
-        errors.set(index, outcome.stepStderr || `exit ${result.code}`);
-        exitCode = Math.max(exitCode, planned.step.exitCode);
-        failed = true;
-      } else statuses[index] = "skipped";
-    });
-    if (!outcome.done && outcome.lastStep < 0) {
-      failed = true;
-      exitCode = Math.max(exitCode, runnable[0].planned.step.exitCode);
-      errors.set(runnable[0].index, firstLine(result.stderr) || `apply script exited ${result.code}`);
-      statuses[runnable[0].index] = "failed";
-    }
-    if (!failed) {
-      const verification = await verify(prepared, transport, facts, context);
-      if (verification) {
-        statuses[verification.index] = "failed";
-        errors.set(verification.index, verification.message);
-        exitCode = Math.max(exitCode, prepared.steps[verification.index].step.exitCode);
-        failed = true;
-      }
-    }
-  }
-  const steps = prepared.steps.map((planned, index) => {
-    const step = stepResult(planned, statuses[index], errors.get(index));
-    if (warnings.has(index)) step.warnings = warnings.get(index);
-    return step;
-  });
-  const firstError = steps.find((step) => step.error)?.error;
-  return hostResult(prepared, steps, { exitCode, error: failed ? firstError : undefined, backupDir });
-}
-
-async function verify(
-  prepared: PreparedHost,
-  transport: Transport,
-  facts: Facts,
-  context: HostContext,
-): Promise<{ index: number; message: string } | undefined> {
-  const checks = prepared.steps
-    .map((planned, index) => ({ index, script: planned.step.verify?.(facts) }))
-    .filter((check): check is { index: number; script: string } => Boolean(check.script));
-  if (checks.length === 0) return undefined;
-  context.emit({ type: "host-phase", host: prepared.job.connection.name, phase: "verify" });
-  const nonce = crypto.randomUUID().slice(0, 8);
-  const { script } = applyScript(
-    checks.map((check) => ({
-      changes: [{ action: "change", target: "verify", ops: [{ kind: "sh", script: check.script }] }],
-    })),
-    { nonce, stage: `/tmp/muster-verify-${nonce}`, localSources: true },
-  );
-  const result = await transport.run("sh -s", { stdin: script, signal: context.signal }).catch((error) => {
-    if (!(error instanceof MusterError)) throw error;
-    return { code: error.exitCode, stdout: "", stderr: error.message };
-  });
-  const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
-  if (outcome.done) return undefined;
-  const check = checks[Math.max(0, outcome.lastStep)];
-  return {
-    index: check.index,
-    message: `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}`,
-  };
-}
-
-function statusOfPlan(prepared: PreparedHost, index: number): StepResult["status"] {
+export function statusOfPlan(prepared: PreparedHost, index: number): StepResult["status"] {
   const planned = prepared.steps[index];
   if (prepared.failure) return "skipped";
   if (planned.error) return "failed";
@@ -247,7 +120,7 @@ function statusOfPlan(prepared: PreparedHost, index: number): StepResult["status
   return planned.changes.some((change) => change.ops.length > 0) ? "changed" : "ok";
 }
 
-function stepResult(planned: PlannedStep, status: StepResult["status"], error?: string): StepResult {
+export function stepResult(planned: PlannedStep, status: StepResult["status"], error?: string): StepResult {
   return {
     role: planned.step.role,
     step: planned.step.name,
@@ -258,7 +131,7 @@ function stepResult(planned: PlannedStep, status: StepResult["status"], error?: 
   };
 }
 
-function hostResult(
+export function hostResult(
   prepared: PreparedHost,
   steps: StepResult[],
   outcome: { exitCode?: number; error?: string; backupDir?: string } = {},
@@ -297,6 +170,6 @@ function withExit(error: MusterError, exitCode: number, unreachable: boolean): M
   });
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.trim().split("\n").find((line) => line.trim()) ?? "";
 }

@@ -1,7 +1,8 @@
 import type { Connection, Transport } from "../transport/transport.ts";
 import type { Emit } from "./events.ts";
 import { type FleetOptions, pool, runFleet } from "./fleet.ts";
-import { applyHost, type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
+import { applyHost } from "./apply.ts";
+import { type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
 import type { HostResult } from "./result.ts";
 
 /** How a run goes. */
