@@ -58,13 +58,12 @@ export function sdkStep(spec: FlameSpec, artifacts: Artifacts): Step {
     },
     verify(facts) {
       if (!needsSdk(spec.profiles)) return undefined;
+      // Checked as whoever uses it: the service user when services run as it, else the installer.
+      const asService = systemWide(facts) && spec.systemd;
+      const who = asService ? spec.serviceUser : "the installing user";
       const check = sh`. ${where.flmenv} && python3 -c 'import flamepy'`;
-      const run = systemWide(facts)
-        ? sh`runuser -u ${spec.serviceUser} -- sh -c ${check}`
-        : sh`sh -c ${check}`;
-      return `${run} 2>/tmp/muster-sdk-check.$$ || { echo "flamepy does not import for ${
-        systemWide(facts) ? spec.serviceUser : "this user"
-      }: $(tail -n 3 /tmp/muster-sdk-check.$$)" >&2; rm -f /tmp/muster-sdk-check.$$; exit 1; }; rm -f /tmp/muster-sdk-check.$$`;
+      const run = asService ? sh`runuser -u ${spec.serviceUser} -- sh -c ${check}` : sh`sh -c ${check}`;
+      return `muster_out=$(${run} 2>&1) || { echo "flamepy does not import for ${who}: $(printf '%s' "$muster_out" | tail -n 3)" >&2; exit 1; }`;
     },
   };
 }
