@@ -214,7 +214,10 @@ Deno.test("install end to end on a test fleet", async (t) => {
     ]);
     expectExit(result, 5);
     // The fixture cannot bind port 1 as flame: systemctl reports the unit failed, with its status.
-    match(result.stdout, /systemctl (re)?start flame-session-manager\.service failed|did not accept connections/);
+    match(
+      result.stdout,
+      /systemctl (re)?start flame-session-manager\.service failed|did not accept connections/,
+    );
     match(result.stdout, /Active: failed/);
   });
 });

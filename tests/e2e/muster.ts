@@ -91,3 +91,22 @@ export function expectExit(run: MusterRun, code: number): void {
     );
   }
 }
+
+/**
+ * The repository as the hosts of the test fleet can see it, to run muster inside a host.
+ * Hosts have a private /tmp: a checkout under /tmp is copied to /var/tmp first.
+ */
+export async function hostVisibleRepo(): Promise<{ mod: string; [Symbol.asyncDispose](): Promise<void> }> {
+  if (!ROOT.startsWith("/tmp/")) return { mod: MOD, [Symbol.asyncDispose]: () => Promise.resolve() };
+  const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "muster-repo-" });
+  await Deno.chmod(dir, 0o755);
+  const parts = ["mod.ts", "deno.json", "deno.lock", "src", "roles", "inventories"].map((part) =>
+    `${ROOT}${part}`
+  );
+  const cp = await new Deno.Command("cp", { args: ["-a", ...parts, dir] }).output();
+  if (!cp.success) throw new Error(`cp failed: ${new TextDecoder().decode(cp.stderr)}`);
+  return {
+    mod: `${dir}/mod.ts`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  };
+}

@@ -5,10 +5,10 @@
  */
 import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { startFleet } from "../fleet/fleet.ts";
+import { hostVisibleRepo } from "./muster.ts";
 import {
   buildFixture,
   exists,
-  MOD as MOD_PATH,
   muster,
   onHost,
   type Run,
@@ -177,15 +177,15 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               "--preserve-logs",
               "logs",
             ]];
-            await Promise.all(cases.map(([, dir]) => cloneOn3(`/var/tmp/keep-${dir}/flame`)));
+            await Promise.all(cases.map(([, dir]) => cloneOn3(`/srv/t/keep-${dir}/flame`)));
             const kept = await Promise.all(
-              cases.map(([, dir]) => treeSum(host3, `/var/tmp/keep-${dir}/flame/${dir}`)),
+              cases.map(([, dir]) => treeSum(host3, `/srv/t/keep-${dir}/flame/${dir}`)),
             );
             const runs = await Promise.all(
-              cases.map(([flag, dir]) => on3("--force", "--prefix", `/var/tmp/keep-${dir}/flame`, flag)),
+              cases.map(([flag, dir]) => on3("--force", "--prefix", `/srv/t/keep-${dir}/flame`, flag)),
             );
             for (const [i, [, dir]] of cases.entries()) {
-              const prefix = `/var/tmp/keep-${dir}/flame`;
+              const prefix = `/srv/t/keep-${dir}/flame`;
               assertEquals(runs[i].code, 0, runs[i].output);
               assertEquals(await onHost(host3, `ls -A ${prefix}`), `${dir}\n`);
               assertEquals(await treeSum(host3, `${prefix}/${dir}`), kept[i]);
@@ -200,34 +200,34 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
           await s.step(
             "--no-backup --force removes everything, creates nothing, and never follows a symlink out",
             async () => {
-              await cloneOn3("/var/tmp/nobackup/flame");
+              await cloneOn3("/srv/t/nobackup/flame");
               await onHost(
                 host3,
-                "mkdir -p /var/tmp/outside && echo precious > /var/tmp/outside/file && " +
-                  "ln -s /var/tmp/outside /var/tmp/nobackup/flame/data/link-out && ln -s /var/tmp/outside /var/tmp/nobackup/flame/logs",
+                "mkdir -p /srv/t/outside && echo precious > /srv/t/outside/file && " +
+                  "ln -s /srv/t/outside /srv/t/nobackup/flame/data/link-out && ln -s /srv/t/outside /srv/t/nobackup/flame/logs",
               );
-              const outside = await treeSum(host3, "/var/tmp/outside");
-              const listing = await onHost(host3, "ls -A /var/tmp");
-              const run = await on3("--force", "--no-backup", "--prefix", "/var/tmp/nobackup/flame");
+              const outside = await treeSum(host3, "/srv/t/outside");
+              const listing = await onHost(host3, "ls -A /srv/t");
+              const run = await on3("--force", "--no-backup", "--prefix", "/srv/t/nobackup/flame");
               assertEquals(run.code, 0, run.output);
-              assertEquals(await onHost(host3, "ls -A /var/tmp/nobackup"), "");
-              assertEquals(await onHost(host3, "ls -A /var/tmp"), listing);
-              assertEquals(await treeSum(host3, "/var/tmp/outside"), outside);
+              assertEquals(await onHost(host3, "ls -A /srv/t/nobackup"), "");
+              assertEquals(await onHost(host3, "ls -A /srv/t"), listing);
+              assertEquals(await treeSum(host3, "/srv/t/outside"), outside);
             },
           );
 
           await s.step("unsafe prefixes are refused with exit 1 and nothing is deleted", async () => {
             const usrBefore = treeSum(host3, "/usr", { content: false });
             await Promise.all([
-              cloneOn3("/var/tmp/myapp"),
-              cloneOn3("/var/tmp/real/flame"),
+              cloneOn3("/srv/t/myapp"),
+              cloneOn3("/srv/t/real/flame"),
               onHost(
                 host3,
-                "ln -s /usr /var/tmp/flame-usr && ln -s /var/tmp/real/flame /var/tmp/flame-link && " +
-                  "mkdir -p /var/tmp/flame-notes/bin && cp /bin/true /var/tmp/flame-notes/bin/tool && echo hi > /var/tmp/flame-notes/notes",
+                "ln -s /usr /srv/t/flame-usr && ln -s /srv/t/real/flame /srv/t/flame-link && " +
+                  "mkdir -p /srv/t/flame-notes/bin && cp /bin/true /srv/t/flame-notes/bin/tool && echo hi > /srv/t/flame-notes/notes",
               ),
             ]);
-            const before = await Promise.all([usrBefore, treeSum(host3, "/var/tmp")]);
+            const before = await Promise.all([usrBefore, treeSum(host3, "/srv/t")]);
             const cases: Array<[string, RegExp]> = [
               ["/usr", /Cannot uninstall: '\/usr' is the system path '\/usr'/],
               ["/", /Cannot uninstall: '\/' is the system path '\/'/],
@@ -235,10 +235,10 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "/opt/flame/../../usr",
                 /Cannot uninstall: '\/opt\/flame\/\.\.\/\.\.\/usr' is the system path '\/usr'/,
               ],
-              ["/var/tmp/myapp", /does not contain 'flame'/],
-              ["/var/tmp/flame-usr", /it is a symlink to '\/usr'; symlinks are never followed/],
-              ["/var/tmp/flame-link", /it is a symlink to '\/var\/tmp\/real\/flame'/],
-              ["/var/tmp/flame-notes", /it does not look like a Flame installation/],
+              ["/srv/t/myapp", /does not contain 'flame'/],
+              ["/srv/t/flame-usr", /it is a symlink to '\/usr'; symlinks are never followed/],
+              ["/srv/t/flame-link", /it is a symlink to '\/var\/tmp\/real\/flame'/],
+              ["/srv/t/flame-notes", /it does not look like a Flame installation/],
             ];
             // The most destructive flags: the checks alone must stop it.
             const runs = await Promise.all(
@@ -249,7 +249,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               assertMatch(run.output, cases[i][1]);
             });
             assertEquals(
-              await Promise.all([treeSum(host3, "/usr", { content: false }), treeSum(host3, "/var/tmp")]),
+              await Promise.all([treeSum(host3, "/usr", { content: false }), treeSum(host3, "/srv/t")]),
               before,
             );
           });
@@ -264,44 +264,44 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               ];
               await Promise.all(cases.map(([name, options]) =>
                 Promise.all([
-                  cloneOn3(`/var/tmp/${name}-case/flame`).then(() =>
-                    onHost(host3, `head -c 1000000 /dev/urandom > /var/tmp/${name}-case/flame/data/big`)
+                  cloneOn3(`/srv/t/${name}-case/flame`).then(() =>
+                    onHost(host3, `head -c 1000000 /dev/urandom > /srv/t/${name}-case/flame/data/big`)
                   ),
                   onHost(
                     host3,
-                    `mkdir -p /var/tmp/${name} && mount -t tmpfs -o ${options} tmpfs /var/tmp/${name}`,
+                    `mkdir -p /srv/t/${name} && mount -t tmpfs -o ${options} tmpfs /srv/t/${name}`,
                   ),
                 ])
               ));
               const before = await Promise.all(
-                cases.map(([name]) => treeSum(host3, `/var/tmp/${name}-case`)),
+                cases.map(([name]) => treeSum(host3, `/srv/t/${name}-case`)),
               );
               const runs = await Promise.all(cases.map(([name]) =>
                 on3(
                   "--force",
                   "--prefix",
-                  `/var/tmp/${name}-case/flame`,
+                  `/srv/t/${name}-case/flame`,
                   "--backup-dir",
-                  `/var/tmp/${name}/backup`,
+                  `/srv/t/${name}/backup`,
                 )
               ));
               for (const [i, [name, , message]] of cases.entries()) {
                 assertEquals(runs[i].code, 4, runs[i].output);
                 assertMatch(runs[i].output, message);
                 assertEquals(
-                  await treeSum(host3, `/var/tmp/${name}-case`),
+                  await treeSum(host3, `/srv/t/${name}-case`),
                   before[i],
                   `${name}: the installation changed`,
                 );
                 assertEquals(
-                  await onHost(host3, `ls -A /var/tmp/${name}`),
+                  await onHost(host3, `ls -A /srv/t/${name}`),
                   "",
                   `${name}: a partial backup was left`,
                 );
               }
               await onHost(
                 host3,
-                cases.map(([name]) => `umount /var/tmp/${name}`).join(" && "),
+                cases.map(([name]) => `umount /srv/t/${name}`).join(" && "),
               );
             },
           );
@@ -309,8 +309,8 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
           await s.step(
             "a dry run prints the plan and changes nothing; an unreachable host makes it exit 4",
             async () => {
-              await cloneOn3("/var/tmp/dry/flame");
-              const before = await treeSum(host3, "/var/tmp");
+              await cloneOn3("/srv/t/dry/flame");
+              const before = await treeSum(host3, "/srv/t");
               const run = await muster([
                 "uninstall",
                 "-i",
@@ -320,7 +320,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "--no-color",
                 "--dry-run",
                 "--prefix",
-                "/var/tmp/dry/flame",
+                "/srv/t/dry/flame",
               ]);
               assertEquals(run.code, 4, run.output);
               assertMatch(
@@ -330,15 +330,15 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               assertMatch(run.stdout, /- \/var\/tmp\/dry\/flame\/data\/ +\(backed up to /);
               assertMatch(run.stdout, /Plan: 1 to add, 0 to change, 8 to remove\./);
               assertMatch(run.stdout, /ghost .*unreachable=1/);
-              assertEquals(await treeSum(host3, "/var/tmp"), before);
+              assertEquals(await treeSum(host3, "/srv/t"), before);
             },
           );
 
           await s.step(
             "the confirmation prompt on a real terminal: answering no changes nothing",
             async () => {
-              await cloneOn3("/var/tmp/tty-no/flame");
-              const before = await treeSum(host3, "/var/tmp");
+              await cloneOn3("/srv/t/tty-no/flame");
+              const before = await treeSum(host3, "/srv/t");
               const tmux = await TmuxRun.start([
                 "uninstall",
                 "-i",
@@ -348,7 +348,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "--host-key-checking",
                 "off",
                 "--prefix",
-                "/var/tmp/tty-no/flame",
+                "/srv/t/tty-no/flame",
                 "--preserve-logs",
               ], fleet.dir);
               try {
@@ -366,14 +366,14 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               } finally {
                 await tmux.stop();
               }
-              assertEquals(await treeSum(host3, "/var/tmp"), before);
+              assertEquals(await treeSum(host3, "/srv/t"), before);
             },
           );
 
           await s.step(
             "the confirmation prompt on a real terminal: --no-backup asks to type yes",
             async () => {
-              await cloneOn3("/var/tmp/tty-yes/flame");
+              await cloneOn3("/srv/t/tty-yes/flame");
               const tmux = await TmuxRun.start([
                 "uninstall",
                 "-i",
@@ -383,7 +383,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "--host-key-checking",
                 "off",
                 "--prefix",
-                "/var/tmp/tty-yes/flame",
+                "/srv/t/tty-yes/flame",
                 "--no-backup",
               ], fleet.dir);
               try {
@@ -398,24 +398,24 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               } finally {
                 await tmux.stop();
               }
-              assertEquals(await onHost(host3, "ls -A /var/tmp/tty-yes"), "");
+              assertEquals(await onHost(host3, "ls -A /srv/t/tty-yes"), "");
             },
           );
 
           await s.step(
             "without a terminal, a confirmation needs --force; conflicting options exit 1",
             async () => {
-              await cloneOn3("/var/tmp/notty/flame");
-              const before = await treeSum(host3, "/var/tmp");
+              await cloneOn3("/srv/t/notty/flame");
+              const before = await treeSum(host3, "/srv/t");
               const [plain, noBackup, conflict] = await Promise.all([
-                on3("--prefix", "/var/tmp/notty/flame"),
-                on3("--prefix", "/var/tmp/notty/flame", "--no-backup"),
+                on3("--prefix", "/srv/t/notty/flame"),
+                on3("--prefix", "/srv/t/notty/flame", "--no-backup"),
                 on3(
                   "--prefix",
-                  "/var/tmp/notty/flame",
+                  "/srv/t/notty/flame",
                   "--no-backup",
                   "--backup-dir",
-                  "/var/tmp/b",
+                  "/srv/t/b",
                   "--force",
                 ),
               ]);
@@ -426,15 +426,15 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               );
               assertMatch(noBackup.stderr, /--no-backup deletes conf\/, data\/ and logs\/ for good/);
               assertMatch(conflict.stderr, /Conflicting options: --no-backup and --backup-dir/);
-              assertEquals(await treeSum(host3, "/var/tmp"), before);
+              assertEquals(await treeSum(host3, "/srv/t"), before);
             },
           );
 
           await s.step(
             "without sudo, a system-wide installation is a permission error (exit 2)",
             async () => {
-              await cloneOn3("/var/tmp/perm/flame");
-              const before = await treeSum(host3, "/var/tmp/perm");
+              await cloneOn3("/srv/t/perm/flame");
+              const before = await treeSum(host3, "/srv/t/perm");
               const noBecome = await fleet.writeInventory({ hostVars: { host3: { ansible_become: false } } });
               const run = await muster([
                 "uninstall",
@@ -446,38 +446,39 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "off",
                 "--force",
                 "--prefix",
-                "/var/tmp/perm/flame",
+                "/srv/t/perm/flame",
               ]);
               assertEquals(run.code, 2, run.output);
               assertMatch(
                 run.stdout,
                 /Permission denied: cannot remove \/var\/tmp\/perm\/flame: .*\n *hint: run muster with sudo/,
               );
-              assertEquals(await treeSum(host3, "/var/tmp/perm"), before);
+              assertEquals(await treeSum(host3, "/srv/t/perm"), before);
             },
           );
 
           await s.step("inside a host, without SSH: the built-in local inventory", async () => {
-            await cloneOn3("/var/tmp/local/flame");
+            await cloneOn3("/srv/t/local/flame");
+            await using repo = await hostVisibleRepo();
             const result = await host3.exec(
               [
                 "deno",
                 "run",
                 "-A",
-                MOD_PATH,
+                repo.mod,
                 "uninstall",
                 "--prefix",
-                "/var/tmp/local/flame",
+                "/srv/t/local/flame",
                 "--force",
                 "--no-color",
               ],
               { env: { NO_COLOR: "1" } },
             );
             assertEquals(result.code, 0, result.stdout + result.stderr);
-            assertMatch(await onHost(host3, "ls -A /var/tmp/local"), /^flame\.backup\.\d{8}-\d{6}\n$/);
+            assertMatch(await onHost(host3, "ls -A /srv/t/local"), /^flame\.backup\.\d{8}-\d{6}\n$/);
             await onHost(
               host3,
-              "cd /var/tmp/local/flame.backup.* && sha256sum --quiet --strict -c MANIFEST.sha256",
+              "cd /srv/t/local/flame.backup.* && sha256sum --quiet --strict -c MANIFEST.sha256",
             );
           });
         },
