@@ -86,6 +86,13 @@ interface Recorded {
   ms: number;
 }
 
+/** One wheel cache for this file, empty at its start, so the first wheel is really built by pip. */
+let cache: Promise<string> | undefined;
+function wheelCache(): Promise<string> {
+  cache ??= tempDir("wheels");
+  return cache;
+}
+
 async function build(options: Partial<BuildOptions>): Promise<Recorded> {
   const events: RunEvent[] = [];
   const started = performance.now();
@@ -98,6 +105,7 @@ async function build(options: Partial<BuildOptions>): Promise<Recorded> {
     binaries: ALL,
     sdk: false,
     logDir: await tempDir("logs"),
+    wheelCache: await wheelCache(),
     emit: (event) => events.push(event),
     ...options,
   });
@@ -170,6 +178,11 @@ Deno.test("prepareArtifacts() builds the flamepy wheel once, with its SHA-256", 
   assertEquals(wheel.name, "flamepy-0.1.0-py3-none-any.whl");
   assertEquals(wheel.path.endsWith("/" + wheel.name), true);
   ok(!wheel.path.startsWith(artifacts.srcDir), "the wheel is built outside the source");
+  ok(
+    (await Deno.readTextFile(artifacts.logFile!)).includes(
+      "pip wheel --no-deps --no-build-isolation --no-index",
+    ),
+  );
   // The wheel is kept in muster's cache (keyed by the SDK's sources) across runs and cleanups.
   assertEquals(await exists(wheel.path), true);
 
@@ -184,15 +197,12 @@ Deno.test("prepareArtifacts() builds the flamepy wheel once, with its SHA-256", 
       env: { PYTHONPATH: whl.path },
     }).output();
     assertEquals(new TextDecoder().decode(imported.stdout).trim(), "0.1.0");
-    ok(
-      (await Deno.readTextFile(again.logFile!)).includes(
-        "pip wheel --no-deps --no-build-isolation --no-index",
-      ),
-    );
+    assertEquals(whl.path, wheel.path, "the second run takes the wheel from the cache");
+    assertEquals(again.logFile, undefined, "no pip run, so no build log");
   } finally {
     await again.cleanup();
   }
-  assertEquals(await exists(dirname(again.wheel!.path)), false);
+  assertEquals(await exists(again.wheel!.path), true, "cleanup() keeps the cache");
 });
 
 Deno.test("prepareArtifacts() on a built source compiles nothing and gives the same artifacts", async () => {

@@ -86,6 +86,8 @@ export interface BuildOptions {
   sdk: boolean;
   /** Where the build log goes. @default `$XDG_STATE_HOME/muster/logs` (else a temporary directory) */
   logDir?: string;
+  /** Where built wheels are kept across runs. @default `$XDG_CACHE_HOME/muster/wheels` */
+  wheelCache?: string;
   /** The Python that builds the wheel. @default "python3" */
   python?: string;
   /** Receives `build-*` and `message` events. */
@@ -162,7 +164,8 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     if (options.sdk && options.dryRun) {
       wheel = { name: "flamepy", path: sdkDir, sha256: "", size: 0 };
     } else if (options.sdk) {
-      const cache = cacheDir(await sourceDigest(sdkDir, options.python ?? "python3"));
+      const digest = await sourceDigest(sdkDir, options.python ?? "python3");
+      const cache = options.wheelCache ? join(options.wheelCache, digest) : cacheDir(digest);
       let path = await cachedWheel(cache);
       if (!path) {
         log ??= await BuildLog.create(options.logDir);

@@ -237,7 +237,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               ],
               ["/srv/t/myapp", /does not contain 'flame'/],
               ["/srv/t/flame-usr", /it is a symlink to '\/usr'; symlinks are never followed/],
-              ["/srv/t/flame-link", /it is a symlink to '\/var\/tmp\/real\/flame'/],
+              ["/srv/t/flame-link", /it is a symlink to '\/srv\/t\/real\/flame'/],
               ["/srv/t/flame-notes", /it does not look like a Flame installation/],
             ];
             // The most destructive flags: the checks alone must stop it.
@@ -325,9 +325,9 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               assertEquals(run.code, 4, run.output);
               assertMatch(
                 run.stdout,
-                /host3 \(127\.0\.0\.143\)\n {2}\+ \/var\/tmp\/dry\/flame\.backup\.\d{8}-\d{6}\/ /,
+                /host3 \(127\.0\.0\.143\)\n {2}\+ \/srv\/t\/dry\/flame\.backup\.\d{8}-\d{6}\/ /,
               );
-              assertMatch(run.stdout, /- \/var\/tmp\/dry\/flame\/data\/ +\(backed up to /);
+              assertMatch(run.stdout, /- \/srv\/t\/dry\/flame\/data\/ +\(backed up to /);
               assertMatch(run.stdout, /Plan: 1 to add, 0 to change, 8 to remove\./);
               assertMatch(run.stdout, /ghost .*unreachable=1/);
               assertEquals(await treeSum(host3, "/srv/t"), before);
@@ -353,12 +353,12 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               ], fleet.dir);
               try {
                 const screen = await tmux.waitFor("[y/N]");
-                assertMatch(screen, /host3 \(127\.0\.0\.143\): \/var\/tmp\/tty-no\/flame/);
-                assertMatch(screen, /- remove \/var\/tmp\/tty-no\/flame\/data\//);
-                assertMatch(screen, /= preserve \/var\/tmp\/tty-no\/flame\/logs\//);
+                assertMatch(screen, /host3 \(127\.0\.0\.143\): \/srv\/t\/tty-no\/flame/);
+                assertMatch(screen, /- remove \/srv\/t\/tty-no\/flame\/data\//);
+                assertMatch(screen, /= preserve \/srv\/t\/tty-no\/flame\/logs\//);
                 assertMatch(
                   screen,
-                  /\+ backup of conf\/, data\/ to \/var\/tmp\/tty-no\/flame\.backup\.\d{8}-\d{6}/,
+                  /\+ backup of conf\/, data\/ to \/srv\/t\/tty-no\/flame\.backup\.\d{8}-\d{6}/,
                 );
                 await tmux.type("n");
                 assertEquals(await tmux.exitCode(), 0);
@@ -389,7 +389,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               try {
                 assertMatch(
                   await tmux.waitFor("[y/N]"),
-                  /! \/var\/tmp\/tty-yes\/flame\/data\/ is deleted for good/,
+                  /! \/srv\/t\/tty-yes\/flame\/data\/ is deleted for good/,
                 );
                 await tmux.type("y");
                 await tmux.waitFor("Type 'yes'");
@@ -451,7 +451,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               assertEquals(run.code, 2, run.output);
               assertMatch(
                 run.stdout,
-                /Permission denied: cannot remove \/var\/tmp\/perm\/flame: .*\n *hint: run muster with sudo/,
+                /Permission denied: cannot remove \/srv\/t\/perm\/flame: .*\n *hint: run muster with sudo/,
               );
               assertEquals(await treeSum(host3, "/srv/t/perm"), before);
             },
