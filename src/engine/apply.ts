@@ -73,11 +73,25 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     return hostResult(prepared, steps, { exitCode: first.step.step.exitCode, error: error.message });
   }
 
-  const result = await transport!.run("sh -s", { stdin: script, signal: context.signal }).catch((error) => {
-    // A broken connection or a cancel mid-script: report it as the first step's failure.
-    if (!(error instanceof MusterError)) throw error;
-    return { code: error.exitCode, stdout: "", stderr: error.message };
+  // Step markers arrive as the script runs: live progress names the step being applied.
+  const live = stepWatcher(nonce, (unit) => {
+    const step = runnable[unit]?.step.step ?? prepared.steps[checks[unit - runnable.length]?.index]?.step;
+    if (step) {
+      context.emit({
+        type: "host-phase",
+        host: name,
+        phase: unit < runnable.length ? "apply" : "verify",
+        role: step.role,
+        step: step.name,
+      });
+    }
   });
+  const result = await transport!.run("sh -s", { stdin: script, signal: context.signal, onStdout: live })
+    .catch((error) => {
+      // A broken connection or a cancel mid-script: report it as the first step's failure.
+      if (!(error instanceof MusterError)) throw error;
+      return { code: error.exitCode, stdout: "", stderr: error.message };
+    });
   const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
   const errors = new Map<number, string>();
   const warnings = new Map<number, string[]>();
@@ -112,4 +126,15 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     error: failed ? steps.find((step) => step.error)?.error : undefined,
     backupDir: outcome.notes.get("backupDir"),
   });
+}
+
+/** Calls `onStep` with each step index the apply script announces on its stdout, as chunks arrive. */
+export function stepWatcher(nonce: string, onStep: (unit: number) => void): (chunk: string) => void {
+  const marker = `@@muster-${nonce}-step:`;
+  let pending = "";
+  return (chunk) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (line.startsWith(marker)) onStep(Number(line.slice(marker.length)));
+  };
 }

@@ -3,6 +3,7 @@ import { LocalTransport } from "../transport/local.ts";
 import { quote } from "../transport/quote.ts";
 import { shOp } from "./change.ts";
 import type { Fact } from "./fact.ts";
+import { stepWatcher } from "./apply.ts";
 import { runJobs } from "./run.ts";
 import type { Step } from "./step.ts";
 
@@ -88,4 +89,11 @@ Deno.test("a failed verification fails its step with the step's exit code and ro
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("stepWatcher() finds step markers even when chunks split them", () => {
+  const seen: number[] = [];
+  const watch = stepWatcher("n1", (unit) => seen.push(unit));
+  for (const chunk of ["@@muster-n1-st", "ep:0\nother\n@@muster-n1-step:1", "\n@@muster-n2-step:9\n"]) watch(chunk);
+  assertEquals(seen, [0, 1]);
 });
