@@ -7,15 +7,28 @@ import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-
  */
 export function withCommonOptions(command: Command): Command {
   command
-    .option("-i, --inventory <path>", "inventory file or directory, repeatable (default: the built-in local inventory)", collect, [] as string[])
+    .option(
+      "-i, --inventory <path>",
+      "inventory file or directory, repeatable (default: the built-in local inventory)",
+      collect,
+      [] as string[],
+    )
     .option("-l, --limit <pattern>", "Ansible host pattern: web*, workers:!w3, @file")
     .option("-f, --forks <n>", "hosts worked on at once", positiveInt, 50)
-    .option("-e, --extra-vars <vars>", "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable", collect, [] as string[])
+    .option(
+      "-e, --extra-vars <vars>",
+      "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable",
+      collect,
+      [] as string[],
+    )
     .option("--serial <n>", "work in rolling batches of N hosts or N% of them")
     .option("--max-fail-percent <p>", "stop starting new batches once more than P% of hosts failed", percent)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--report <file>", "write the JSON report to FILE")
-    .addOption(new Option("--host-key-checking <mode>", "SSH host key checking").choices(["accept-new", "off"]).default("accept-new"))
+    .addOption(
+      new Option("--host-key-checking <mode>", "SSH host key checking").choices(["accept-new", "off"])
+        .default("accept-new"),
+    )
     .option("--timeout <seconds>", "longest time one host may take", positiveInt)
     .option("--resume", "rerun the last run's command on the hosts that failed or were unreachable")
     .option("-v, --verbose", "more output (install: stream cargo's output)", false)

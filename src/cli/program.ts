@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import { discoverCommand } from "./commands/discover.ts";
 import { installCommand } from "./commands/install.ts";
 import { inventoryCommand } from "./commands/inventory.ts";
 import { pendingCommands } from "./commands/pending.ts";
+import { statusCommand } from "./commands/status.ts";
 import { uninstallCommand } from "./commands/uninstall.ts";
+import { validateCommand } from "./commands/validate.ts";
 import { type Io, processIo } from "./io.ts";
 import { MusterError } from "../engine/errors.ts";
 import { resumeArgv } from "./resume.ts";
@@ -18,6 +21,9 @@ export function buildProgram(io: Io): Command {
     .exitOverride();
   program.addCommand(installCommand(io));
   program.addCommand(uninstallCommand(io));
+  program.addCommand(statusCommand(io) as unknown as Command);
+  program.addCommand(validateCommand(io) as unknown as Command);
+  program.addCommand(discoverCommand(io) as unknown as Command);
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
   for (const command of program.commands) {

@@ -17,15 +17,21 @@ export async function resumeArgv(
   const { output, others } = outputOptions(argv.filter((arg) => arg !== "--resume" && arg !== command));
   if (others.length > 0) {
     throw new UsageError(
-      `--resume reruns the last run as it was; besides output options it takes none (got ${others.join(" ")})`,
+      `--resume reruns the last run as it was; besides output options it takes none (got ${
+        others.join(" ")
+      })`,
     );
   }
   const path = journalPath({ get: io.env });
   const entry = await lastRun(path, command);
-  if (!entry) throw new UsageError(`Nothing to resume: no earlier ${command ?? "install or uninstall"} run in ${path}`);
+  if (!entry) {
+    throw new UsageError(`Nothing to resume: no earlier ${command ?? "install or uninstall"} run in ${path}`);
+  }
   const hosts = hostsToResume(entry);
   if (hosts.length === 0) {
-    return { nothing: `Nothing to resume: every host of the last ${entry.command} (${entry.startedAt}) succeeded` };
+    return {
+      nothing: `Nothing to resume: every host of the last ${entry.command} (${entry.startedAt}) succeeded`,
+    };
   }
   io.err(`Resuming 'muster ${entry.argv.join(" ")}' (${entry.startedAt}) on ${hosts.join(", ")}\n`);
   return { argv: [...withoutLimit(entry.argv), "--limit", hosts.join(","), ...output], cwd: entry.cwd };

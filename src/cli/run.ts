@@ -1,7 +1,7 @@
 import type { CommonOptions } from "../commands/options.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
-import { appendJournal, JournalRecorder, journalPath } from "../report/journal.ts";
+import { appendJournal, journalPath, JournalRecorder } from "../report/journal.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
 import { makeOutput } from "./output.ts";

@@ -19,6 +19,7 @@ import { binariesFor, needsSdk } from "../flame/components.ts";
 import { paths } from "../flame/layout.ts";
 import { type FlameSpec, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
+import { unifiedDiff } from "../text/diff.ts";
 import { maskSecrets } from "../text/mask.ts";
 import { sh } from "../transport/quote.ts";
 import { connectTo } from "./connect.ts";
@@ -66,7 +67,9 @@ export function installPlaybook(
     cleanFinishStep(spec),
   ];
   if (!options.repair) return steps;
-  return steps.map((step) => step.role === "install" && step.name === "config" ? managedConfigStep(spec) : step);
+  return steps.map((step) =>
+    step.role === "install" && step.name === "config" ? managedConfigStep(spec) : step
+  );
 }
 
 /**
@@ -112,23 +115,25 @@ export async function install(options: InstallOptions, command = "install"): Pro
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
   const specs = targets.map((target) => flameSpec(inventory, target, options, { stamp }));
-  const artifacts = await withCachedWheel(await prepareArtifacts({
-    srcDir: options.srcDir,
-    srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
-    srcRef: options.srcRef ?? "main",
-    skipBuild: options.skipBuild ?? false,
-    verbose: options.verbose ?? false,
-    dryRun: options.dryRun ?? false,
-    binaries: [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))],
-    sdk: specs.some((spec) => needsSdk(spec.profiles)),
-    logDir: options.logDir,
-    emit,
-    signal: options.signal,
-  }));
+  const artifacts = await withCachedWheel(
+    await prepareArtifacts({
+      srcDir: options.srcDir,
+      srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
+      srcRef: options.srcRef ?? "main",
+      skipBuild: options.skipBuild ?? false,
+      verbose: options.verbose ?? false,
+      dryRun: options.dryRun ?? false,
+      binaries: [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))],
+      sdk: specs.some((spec) => needsSdk(spec.profiles)),
+      logDir: options.logDir,
+      emit,
+      signal: options.signal,
+    }),
+  );
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
-      steps: installPlaybook(specs[i], artifacts, { repair: options.repair }),
+      steps: installPlaybook(specs[i], artifacts, { repair: options.repair }).map(withNewFileContent),
     }));
     const outcome = await runJobs(jobs, {
       ...options,
@@ -144,6 +149,34 @@ export async function install(options: InstallOptions, command = "install"): Pro
     return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, outcome.results.map(masked));
   } finally {
     await artifacts.cleanup();
+  }
+}
+
+/**
+ * A step whose created text files (generated content: config, units, `flmenv.sh`) carry
+ * their content as a diff from nothing, as Terraform shows a new file.
+ */
+export function withNewFileContent(step: Step): Step {
+  return {
+    ...step,
+    plan(facts, earlier) {
+      return step.plan(facts, earlier).map((change) => {
+        if (change.action !== "create" || change.diff) return change;
+        const upload = change.ops.find((op) => op.kind === "upload" && op.dest === change.target);
+        if (upload?.kind !== "upload" || typeof upload.source === "string") return change;
+        const text = textOf(upload.source);
+        return text === undefined ? change : { ...change, diff: unifiedDiff(change.target, "", text) };
+      });
+    },
+  };
+}
+
+function textOf(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    if (error instanceof TypeError) return undefined;
+    throw error;
   }
 }
 

@@ -13,7 +13,13 @@ import { paths } from "../flame/layout.ts";
 import { type FlameSpec, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectTo } from "./connect.ts";
-import { DEFAULT_SRC_REPO, installPlaybook, type InstallOptions, masked, withCachedWheel } from "./install.ts";
+import {
+  DEFAULT_SRC_REPO,
+  type InstallOptions,
+  installPlaybook,
+  masked,
+  withCachedWheel,
+} from "./install.ts";
 import { flameSpec, loadTargets } from "./targets.ts";
 
 /** Exit codes of `status`. */
@@ -78,22 +84,20 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
   const specs = targets.map((target) => flameSpec(inventory, target, flags, { stamp }));
   const binaries = [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))];
   const sdk = specs.some((spec) => needsSdk(spec.profiles));
-  const artifacts = options.srcDir === undefined
-    ? unbuiltArtifacts(binaries, sdk)
-    : await withCachedWheel(
-      await prepareArtifacts({
-        srcDir: options.srcDir,
-        srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
-        srcRef: options.srcRef ?? "main",
-        skipBuild: false,
-        verbose: options.verbose ?? false,
-        dryRun: true,
-        binaries,
-        sdk,
-        emit,
-        signal: options.signal,
-      }),
-    );
+  const artifacts = options.srcDir === undefined ? unbuiltArtifacts(binaries, sdk) : await withCachedWheel(
+    await prepareArtifacts({
+      srcDir: options.srcDir,
+      srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
+      srcRef: options.srcRef ?? "main",
+      skipBuild: false,
+      verbose: options.verbose ?? false,
+      dryRun: true,
+      binaries,
+      sdk,
+      emit,
+      signal: options.signal,
+    }),
+  );
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
@@ -142,10 +146,15 @@ export function statusPlaybook(spec: FlameSpec, artifacts: Artifacts): Step[] {
     if (step.role === "systemd" && step.name === "services") {
       return { ...step, plan: (facts) => step.plan(facts, []) };
     }
-    if (step.role === "install" && step.name === "binaries") return binariesWithoutSums(step, spec, artifacts);
+    if (step.role === "install" && step.name === "binaries") {
+      return binariesWithoutSums(step, spec, artifacts);
+    }
     if (step.role === "install" && step.name === "sdk" && artifacts.wheel?.sha256 === "") {
       // The SDK is there; which version cannot be told without its wheel.
-      return { ...step, plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change") };
+      return {
+        ...step,
+        plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
+      };
     }
     return step;
   });
@@ -166,7 +175,10 @@ function binariesWithoutSums(step: Step, spec: FlameSpec, artifacts: Artifacts):
         const unknown = artifacts.binaries.get(name)?.sha256 === "";
         if (unknown && change.action === "create") return [{ ...change, detail: "missing" }];
         if (change.action !== "change" || !unknown || state?.type !== "file") return [change];
-        const attributes = attributesChange(change.target, state, { mode: 0o755, owner: ownerOf(facts, spec) });
+        const attributes = attributesChange(change.target, state, {
+          mode: 0o755,
+          owner: ownerOf(facts, spec),
+        });
         return attributes ? [attributes] : [];
       });
     },

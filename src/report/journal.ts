@@ -94,7 +94,8 @@ export async function lastRun(path: string, command?: string): Promise<JournalEn
 export function hostsToResume(entry: JournalEntry): string[] {
   return entry.hosts
     .filter((host) =>
-      host.status === "failed" || host.status === "unreachable" || (host.status === "skipped" && !host.startedAt)
+      host.status === "failed" || host.status === "unreachable" ||
+      (host.status === "skipped" && !host.startedAt)
     )
     .map((host) => host.name);
 }

@@ -18,7 +18,7 @@ Deno.test("maskLine() masks YAML values of secret keys, keeping quotes and comme
   assertEquals(maskLine('  password: "s3cr3t" # rotate'), '  password: "********" # rotate');
   assertEquals(maskLine("- api_key: 'k'"), "- api_key: '********'");
   assertEquals(maskLine("  secret: plain # note"), "  secret: ******** # note");
-  assertEquals(maskLine("  endpoint: \"http://127.0.0.1:8080\""), '  endpoint: "http://127.0.0.1:8080"');
+  assertEquals(maskLine('  endpoint: "http://127.0.0.1:8080"'), '  endpoint: "http://127.0.0.1:8080"');
 });
 
 Deno.test("maskLine() leaves a secret key that opens a block alone", () => {

@@ -3,11 +3,7 @@ import type { Io } from "../io.ts";
 import { exitState } from "../run.ts";
 
 /** Commands whose roles are not built yet: they say so and exit 1, never a fake success. */
-const PENDING: Array<{ name: string; description: string }> = [
-  { name: "status", description: "show, per host, what install with these inputs would change (drift)" },
-  { name: "validate", description: "check the inventory, SSH reachability, sudo and required commands" },
-  { name: "discover", description: "write an inventory from what is installed on the hosts" },
-];
+const PENDING: Array<{ name: string; description: string }> = [];
 
 /** The commands still to come. */
 export function pendingCommands(io: Io): Command[] {

@@ -22,9 +22,10 @@ export function statusCommand(io: Io) {
         "A configuration that differs from the inventory's is drift. `muster install --repair` fixes\n" +
         "the drift of the hosts that have any.",
     )
-    .action(async (flags) => {
+    .action(async (options) => {
+      const flags = options as unknown as CommonFlags & Parameters<typeof installFlags>[0];
       const style = makeStyle(useColor(io, flags.color));
-      await runCommand(io, flags as CommonFlags, async (context) => {
+      await runCommand(io, flags, async (context) => {
         const report = await status({ ...context.common, ...installFlags(flags) });
         if (flags.format === "text") io.out(renderDrift(report, style) + "\n\n");
         return report;
@@ -51,7 +52,9 @@ export function renderDrift(report: StatusReport, style: Style): string {
     } else if (changes.length === 0) {
       out.push(`${style.bold(title)}: ${style.green("in sync")}`);
     } else {
-      out.push(`${style.bold(title)}: ${style.yellow(`${changes.length} drift${changes.length === 1 ? "" : "s"}`)}`);
+      out.push(
+        `${style.bold(title)}: ${style.yellow(`${changes.length} drift${changes.length === 1 ? "" : "s"}`)}`,
+      );
     }
     for (const change of changes) out.push(...driftLines(change, style));
   }
@@ -61,19 +64,32 @@ export function renderDrift(report: StatusReport, style: Style): string {
     "",
     style.bold(
       `Status: ${hosts} host${hosts === 1 ? "" : "s"}: ${inSync.length} in sync, ${drifted.length} drifted ` +
-        `(${changes} drift${changes === 1 ? "" : "s"}), ${failed.length} not checked; exit ${report.exitCode}`,
+        `(${changes} drift${
+          changes === 1 ? "" : "s"
+        }), ${failed.length} not checked; exit ${report.exitCode}`,
     ),
   );
-  if (drifted.length > 0) out.push(`Fix with: muster install --repair (same options), or -l ${drifted.join(",")}`);
+  if (drifted.length > 0) {
+    out.push(`Fix with: muster install --repair (same options), or -l ${drifted.join(",")}`);
+  }
   if (!report.drift.checksums) {
-    out.push(style.dim("Binaries and the SDK were compared by presence, mode and owner (no built --src-dir)."));
+    out.push(
+      style.dim("Binaries and the SDK were compared by presence, mode and owner (no built --src-dir)."),
+    );
   }
   return out.join("\n");
 }
 
 function driftLines(change: ReportedChange, style: Style): string[] {
-  const colour = change.action === "create" ? style.green : change.action === "remove" ? style.red : style.yellow;
-  const detail = change.detail && change.detail !== WHAT[change.action]
+  const colour = change.action === "create"
+    ? style.green
+    : change.action === "remove"
+    ? style.red
+    : style.yellow;
+  // A change says what differs itself; what is missing or extra says so first.
+  const detail = change.action === "change"
+    ? change.detail ?? WHAT.change
+    : change.detail && change.detail !== WHAT[change.action]
     ? `${WHAT[change.action]}: ${change.detail}`
     : WHAT[change.action];
   const lines = [`  ${colour(SIGN[change.action])} ${change.target}  ${style.dim(`(${detail})`)}`];

@@ -1,0 +1,462 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { MusterError } from "../engine/errors.ts";
+import type { RunEvent } from "../engine/events.ts";
+import { runFleet } from "../engine/fleet.ts";
+import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
+import { connectionOf } from "../inventory/connection.ts";
+import { flameVarsOf } from "../inventory/flame_vars.ts";
+import { loadInventory } from "../inventory/load.ts";
+import { selectHosts } from "../inventory/patterns.ts";
+import type { Inventory, InventoryHost } from "../inventory/types.ts";
+import { needsSdk, type Profile } from "../flame/components.ts";
+import { checkPrefix } from "../flame/prefix.ts";
+import { defaultPrefix } from "../flame/spec.ts";
+import { buildReport } from "../report/report.ts";
+import { sh } from "../transport/quote.ts";
+import type { Connection, Transport } from "../transport/transport.ts";
+import { wrapCommand } from "../transport/wrap.ts";
+import { connectTo } from "./connect.ts";
+import type { CommonOptions } from "./options.ts";
+import { LOCAL_INVENTORY } from "./targets.ts";
+
+/** Options of `validate`: the inventory, and the install flags that change what a host needs. */
+export interface ValidateOptions extends CommonOptions {
+  /** Installation prefix. @default flame_prefix, else $FLAME_PREFIX, else /usr/local/flame */
+  prefix?: string;
+  /** Systemd units will be installed. @default flame_systemd, else true */
+  systemd?: boolean;
+  /** Services will be started. @default flame_enable, else false */
+  enable?: boolean;
+  /** How long a name lookup may take, in ms. @default 5000 */
+  resolveTimeoutMs?: number;
+  env?: { get(key: string): string | undefined };
+}
+
+/** The checks of a host, in order. */
+export const CHECKS = ["inventory", "resolve", "ssh", "privileges", "commands", "prefix"] as const;
+
+/** One check of one host: a step result with what was found. */
+export interface CheckResult extends StepResult {
+  /** What passed, or why it failed or was not checked. */
+  detail: string;
+}
+
+/** The validation of one host. */
+export interface ValidatedHost extends HostResult {
+  steps: CheckResult[];
+}
+
+/** What `validate` found: one result per host, each check a step; exit 0 when all pass, else 1. */
+export interface ValidateReport extends RunReport {
+  hosts: ValidatedHost[];
+}
+
+/** The commands the roles may need, probed on every host. */
+export const PROBED_COMMANDS = [
+  "sh",
+  "stat",
+  "sha256sum",
+  "base64",
+  "useradd",
+  "groupadd",
+  "runuser",
+  "python3",
+  "systemctl",
+] as const;
+
+/**
+ * `muster validate`: checks, for each selected host, that an install can work: its
+ * inventory variables (file:line:col for a bad one), that `ansible_host` resolves, SSH
+ * login, `sudo -n` where `become` (or root where systemd needs it), the commands the
+ * roles need (`useradd` system-wide, `python3` with pip for the SDK, `systemctl` with
+ * systemd) and the prefix (valid, and creatable or a directory). One command per host.
+ * Changes nothing. The report's `exitCode` is 0 when every check passes, else 1.
+ */
+export async function validate(options: ValidateOptions): Promise<ValidateReport> {
+  const startedAt = new Date();
+  const emit = options.emit ?? ((_: RunEvent) => {});
+  const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
+  const inventory = await loadInventory(sources, { extraVars: options.extraVars });
+  const hosts = selectHosts(inventory, options.limit);
+  if (hosts.length === 0) throw new MusterError("No hosts selected: the inventory has no hosts", 1);
+  const results = await runFleet(
+    hosts,
+    { ...options, serial: undefined, maxFailPercent: undefined },
+    async (host) => {
+      emit({ type: "host-start", host: host.name });
+      const result = await validateHost(host, inventory, options, emit);
+      emit({ type: "host-end", result });
+      return result;
+    },
+    () => false,
+    (host, reason) => notChecked(host, reason),
+  );
+  return { ...buildReport("validate", { dryRun: true, startedAt }, results), hosts: results };
+}
+
+/** What a host must have, from its variables and the flags. */
+interface Needs {
+  connection: Connection;
+  prefix?: string;
+  systemd: boolean;
+  enable: boolean;
+  sdk: boolean;
+}
+
+async function validateHost(
+  host: InventoryHost,
+  inventory: Inventory,
+  options: ValidateOptions,
+  emit: (event: RunEvent) => void,
+): Promise<ValidatedHost> {
+  const started = performance.now();
+  const checks = new Checks();
+  let needs: Needs | undefined;
+  let prefixError: string | undefined;
+  try {
+    const connection = connectionOf(host);
+    const vars = flameVarsOf(host, inventory);
+    const systemd = options.systemd ?? vars.flame_systemd ?? true;
+    const enable = options.enable ?? vars.flame_enable ?? false;
+    let prefix: string | undefined;
+    try {
+      prefix = checkPrefix(options.prefix ?? vars.flame_prefix ?? defaultPrefix(options.env));
+    } catch (error) {
+      if (!(error instanceof MusterError)) throw error;
+      prefixError = error.message;
+    }
+    needs = { connection, prefix, systemd, enable, sdk: needsSdk(vars.flame_profiles as Profile[]) };
+    if (enable && !systemd) {
+      checks.fail("inventory", "flame_enable (or --enable) needs systemd, but it is off");
+    } else {
+      checks.pass("inventory", "connection and flame_* variables are valid");
+    }
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    checks.fail("inventory", error.message);
+  }
+  const address = needs?.connection.address ?? String(host.vars.ansible_host ?? host.name);
+  if (!needs) {
+    for (const name of CHECKS.slice(1)) checks.skip(name, "not checked: the inventory entry is invalid");
+    return checks.result(host.name, address, started);
+  }
+  const { connection } = needs;
+  emit({ type: "host-phase", host: host.name, phase: "resolve" });
+  const resolved = await resolveCheck(connection, options.resolveTimeoutMs ?? 5000);
+  checks.add("resolve", resolved.ok ? "pass" : "fail", resolved.detail);
+  if (!resolved.ok) {
+    for (const name of CHECKS.slice(2)) checks.skip(name, "not checked: the address does not resolve");
+    return checks.result(host.name, address, started);
+  }
+  emit({ type: "host-phase", host: host.name, phase: "connect" });
+  let transport: Transport;
+  try {
+    transport = await connectTo(connection, {
+      hostKeyChecking: options.hostKeyChecking,
+      knownHostsFile: options.knownHostsFile,
+    });
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    checks.fail("ssh", error.message);
+    for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
+    return checks.result(host.name, address, started, { unreachable: true });
+  }
+  try {
+    checks.pass(
+      "ssh",
+      connection.kind === "local"
+        ? "local connection"
+        : `logged in as ${connection.user ?? "the current user"} on ${connection.address}:${connection.port}`,
+    );
+    emit({ type: "host-phase", host: host.name, phase: "probe" });
+    // Locally, as the local transport does, no sudo for the user muster already runs as.
+    const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
+      ? { ...needs, connection: { ...connection, become: false } }
+      : needs;
+    const result = await transport.run(probeScript(probed), { become: false, signal: options.signal });
+    const probe = parseProbe(result.stdout);
+    if (!probe.login) {
+      const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
+      for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${reason}`);
+    } else {
+      for (const check of evaluateProbe(probe, probed, prefixError)) {
+        checks.add(check.name, check.status, check.detail);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${error.message}`);
+  } finally {
+    await transport.close().catch(() => {});
+  }
+  return checks.result(host.name, address, started);
+}
+
+function alreadyUser(user: string): boolean {
+  return user === "root" ? Deno.uid() === 0 : Deno.env.get("USER") === user;
+}
+
+async function resolveCheck(
+  connection: Connection,
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
+  if (connection.kind === "local") return { ok: true, detail: "local connection: nothing to resolve" };
+  const address = connection.address.replace(/^\[(.*)\]$/, "$1");
+  if (isIP(address)) return { ok: true, detail: `${address} is an IP address` };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const found = await Promise.race([
+      lookup(address, { all: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, detail: `${address} resolves to ${found.map((a) => a.address).join(", ")}` };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === "ENOTFOUND" ? "no such host name" : (error as Error).message;
+    return { ok: false, detail: `Cannot resolve ansible_host '${address}': ${reason}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The one command run on a host, as the login user: who logs in, whether `sudo -n` works
+ * (when `become`), then as the user installs run: the commands found, whether pip works,
+ * and the prefix's state and nearest existing ancestor's writability.
+ */
+export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string {
+  const { become, becomeUser } = needs.connection;
+  const inner = [
+    `printf 'as %s %s\\n' "$(id -u)" "$(id -un)"`,
+    sh`for c in ${[...PROBED_COMMANDS]}; do ` +
+    `if p=$(command -v "$c" 2>/dev/null); then printf 'cmd %s %s\\n' "$c" "$p"; else printf 'cmd %s\\n' "$c"; fi; done`,
+    "if python3 -m pip --version >/dev/null 2>&1; then echo 'pip ok'; else echo 'pip missing'; fi",
+    ...(needs.prefix
+      ? [
+        sh`p=${needs.prefix}`,
+        `if [ -L "$p" ]; then echo 'prefix symlink'; elif [ -d "$p" ]; then echo 'prefix directory'; ` +
+        `elif [ -e "$p" ]; then echo 'prefix other'; else echo 'prefix absent'; fi`,
+        `d=$p; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done`,
+        `if [ -w "$d" ]; then printf 'writable %s\\n' "$d"; else printf 'readonly %s\\n' "$d"; fi`,
+      ]
+      : []),
+  ].join("\n");
+  const lines = [`printf 'login %s %s\\n' "$(id -u)" "$(id -un)"`];
+  if (become) {
+    lines.push(
+      `if muster_out=$(${
+        wrapCommand("true", { become, becomeUser })
+      } 2>&1 </dev/null); then echo 'sudo ok'; ` +
+        `else printf 'sudo fail %s\\n' "$(printf '%s' "$muster_out" | head -n 1)"; exit 0; fi`,
+    );
+  }
+  lines.push(wrapCommand(inner, { become, becomeUser }));
+  return lines.join("\n") + "\n";
+}
+
+/** What the probe found. */
+export interface Probe {
+  login?: { uid: number; user: string };
+  /** `sudo -n` as the become user: ok, or the first line of its error. */
+  sudo?: { ok: boolean; error?: string };
+  /** Who the checks ran as (after become). */
+  as?: { uid: number; user: string };
+  /** Each probed command's path, or undefined when missing. */
+  commands: Map<string, string | undefined>;
+  pip?: boolean;
+  prefix?: "absent" | "directory" | "symlink" | "other";
+  /** The nearest existing ancestor of the prefix (or the prefix) and whether it is writable. */
+  parent?: { path: string; writable: boolean };
+}
+
+/** Parses the output of `probeScript`. */
+export function parseProbe(output: string): Probe {
+  const probe: Probe = { commands: new Map() };
+  for (const line of output.split("\n")) {
+    const [word, ...rest] = line.split(" ");
+    const tail = rest.join(" ");
+    if (word === "login" || word === "as") {
+      probe[word] = { uid: Number(rest[0]), user: rest.slice(1).join(" ") };
+    } else if (word === "sudo") {
+      probe.sudo = rest[0] === "ok" ? { ok: true } : { ok: false, error: rest.slice(1).join(" ") };
+    } else if (word === "cmd" && rest[0]) {
+      probe.commands.set(rest[0], rest.slice(1).join(" ") || undefined);
+    } else if (word === "pip") {
+      probe.pip = rest[0] === "ok";
+    } else if (word === "prefix") {
+      probe.prefix = tail as Probe["prefix"];
+    } else if (word === "writable" || word === "readonly") {
+      probe.parent = { path: tail, writable: word === "writable" };
+    }
+  }
+  return probe;
+}
+
+/** The privileges, commands and prefix checks from a probe and what the host needs. */
+export function evaluateProbe(
+  probe: Probe,
+  needs: Omit<Needs, "connection"> & { connection: Pick<Connection, "become" | "becomeUser"> },
+  prefixError?: string,
+): { name: string; status: "pass" | "fail" | "skip"; detail: string }[] {
+  const { become, becomeUser } = needs.connection;
+  const login = probe.login!;
+  if (become && !probe.sudo?.ok) {
+    const reason = probe.sudo?.error || "no answer";
+    return [
+      {
+        name: "privileges",
+        status: "fail",
+        detail: `sudo -n true as ${becomeUser} failed for ${login.user}: ${reason}`,
+      },
+      { name: "commands", status: "skip", detail: "not checked: sudo failed" },
+      { name: "prefix", status: "skip", detail: "not checked: sudo failed" },
+    ];
+  }
+  const as = probe.as ?? login;
+  const root = as.uid === 0;
+  const checks: { name: string; status: "pass" | "fail" | "skip"; detail: string }[] = [];
+  if (!root && needs.systemd) {
+    checks.push({
+      name: "privileges",
+      status: "fail",
+      detail:
+        `systemd units need root, but commands run as ${as.user}: set ansible_become, or pass --no-systemd`,
+    });
+  } else {
+    checks.push({
+      name: "privileges",
+      status: "pass",
+      detail: become
+        ? `sudo -n works: commands run as ${as.user}`
+        : root
+        ? "logged in as root"
+        : `commands run as ${as.user} (a user-local install)`,
+    });
+  }
+  const wanted: { name: string; why: string }[] = [
+    { name: "sh", why: "every command" },
+    { name: "stat", why: "facts" },
+    { name: "sha256sum", why: "facts" },
+    { name: "base64", why: "facts" },
+  ];
+  if (root) {
+    wanted.push({ name: "useradd", why: "the flame user" }, { name: "groupadd", why: "the flame group" });
+  }
+  if (needs.sdk || needs.enable) {
+    wanted.push({ name: "python3", why: needs.sdk ? "the Python SDK" : "readiness" });
+  }
+  if (root && needs.sdk) wanted.push({ name: "runuser", why: "checking the SDK as flame" });
+  if (needs.systemd) wanted.push({ name: "systemctl", why: "systemd units; or pass --no-systemd" });
+  const missing = wanted.filter((command) => !probe.commands.get(command.name));
+  const pipMissing = needs.sdk && probe.commands.get("python3") && !probe.pip;
+  if (missing.length || pipMissing) {
+    checks.push({
+      name: "commands",
+      status: "fail",
+      detail: `missing: ${
+        [
+          ...missing.map((command) => `${command.name} (for ${command.why})`),
+          ...(pipMissing ? ["python3 -m pip (for the Python SDK: install python3-pip)"] : []),
+        ].join(", ")
+      }`,
+    });
+  } else {
+    const names = wanted.map((command) =>
+      command.name === "python3" && needs.sdk ? "python3 (pip)" : command.name
+    );
+    checks.push({ name: "commands", status: "pass", detail: `found ${names.join(", ")}` });
+  }
+  checks.push(prefixCheck(probe, needs.prefix, prefixError, as.user));
+  return checks;
+}
+
+function prefixCheck(
+  probe: Probe,
+  prefix: string | undefined,
+  prefixError: string | undefined,
+  user: string,
+): { name: string; status: "pass" | "fail"; detail: string } {
+  if (!prefix) return { name: "prefix", status: "fail", detail: prefixError ?? "no prefix" };
+  if (probe.prefix === "other" || probe.prefix === "symlink") {
+    return {
+      name: "prefix",
+      status: "fail",
+      detail: `${prefix} exists and is not a directory (${probe.prefix})`,
+    };
+  }
+  if (probe.parent && !probe.parent.writable) {
+    const what = probe.parent.path === prefix ? prefix : `${probe.parent.path} (to create ${prefix})`;
+    return { name: "prefix", status: "fail", detail: `${what} is not writable by ${user}` };
+  }
+  return {
+    name: "prefix",
+    status: "pass",
+    detail: probe.prefix === "directory"
+      ? `${prefix} exists and is writable`
+      : `${prefix} can be created in ${probe.parent?.path ?? "its parent"}`,
+  };
+}
+
+/** Collects the checks of one host. */
+class Checks {
+  readonly #list: CheckResult[] = [];
+  add(name: string, status: "pass" | "fail" | "skip", detail: string): void {
+    this.#list.push({
+      role: "validate",
+      step: name,
+      status: status === "pass" ? "ok" : status === "fail" ? "failed" : "skipped",
+      changes: [],
+      durationMs: 0,
+      detail,
+      ...(status === "fail" ? { error: detail } : {}),
+    });
+  }
+  pass(name: string, detail: string): void {
+    this.add(name, "pass", detail);
+  }
+  fail(name: string, detail: string): void {
+    this.add(name, "fail", detail);
+  }
+  skip(name: string, detail: string): void {
+    this.add(name, "skip", detail);
+  }
+  result(
+    name: string,
+    address: string,
+    started: number,
+    options: { unreachable?: boolean } = {},
+  ): ValidatedHost {
+    const failed = this.#list.filter((check) => check.status === "failed");
+    return {
+      name,
+      address,
+      status: options.unreachable ? "unreachable" : failed.length ? "failed" : "ok",
+      exitCode: failed.length ? 1 : 0,
+      durationMs: Math.round(performance.now() - started),
+      ...(failed.length ? { error: `${failed[0].step}: ${failed[0].detail}` } : {}),
+      steps: this.#list,
+    };
+  }
+}
+
+function notChecked(host: InventoryHost, reason: string): ValidatedHost {
+  return {
+    name: host.name,
+    address: String(host.vars.ansible_host ?? host.name),
+    status: "skipped",
+    exitCode: 1,
+    durationMs: 0,
+    error: reason,
+    steps: CHECKS.map((name) => ({
+      role: "validate",
+      step: name,
+      status: "skipped" as const,
+      changes: [],
+      durationMs: 0,
+      detail: reason,
+    })),
+  };
+}
