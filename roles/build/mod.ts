@@ -161,13 +161,11 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     if (missing.length > 0) _missing(source.dir, missing, options.skipBuild, log);
 
     let wheel: Artifact | undefined;
-    if (options.sdk && options.dryRun) {
-      wheel = { name: "flamepy", path: sdkDir, sha256: "", size: 0 };
-    } else if (options.sdk) {
+    if (options.sdk) {
       const digest = await sourceDigest(sdkDir, options.python ?? "python3");
       const cache = options.wheelCache ? join(options.wheelCache, digest) : cacheDir(digest);
       let path = await cachedWheel(cache);
-      if (!path) {
+      if (!path && !options.dryRun) {
         log ??= await BuildLog.create(options.logDir);
         const built = await buildWheel({
           sdkDir,
@@ -180,7 +178,10 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
         tempDirs.push(built.tempDir);
         path = await storeWheel(cache, built.path, built.name);
       }
-      wheel = { name: basename(path), path, ...await sha256File(path) };
+      // A dry run builds nothing: it plans with this very SDK's cached wheel, when there is one.
+      wheel = path
+        ? { name: basename(path), path, ...await sha256File(path) }
+        : { name: "flamepy", path: sdkDir, sha256: "", size: 0 };
     }
     return {
       srcDir: source.dir,

@@ -31,13 +31,16 @@ export function flmenvStep(spec: FlameSpec): Step {
 }
 
 /**
- * `install`: `conf/flame-cluster.yaml`, generated when missing and never overwritten
- * unless `--clean`; an existing file that differs from the template shows as a diff.
+ * `install`: `conf/flame-cluster.yaml`, generated when missing. Plain install never
+ * overwrites an existing file unless `--clean` (a file that differs from the template shows
+ * as a diff and is kept). With `managed` (`install --repair`, `status`) the file is the
+ * inventory's wanted state: one that differs is replaced.
  */
-export function configStep(spec: FlameSpec): Step {
+export function configStep(spec: FlameSpec, options: { managed?: boolean } = {}): Step {
   const path = paths(spec.prefix).config;
   const content = contentFact(path);
   const state = pathsFact([path]);
+  const wanted = clusterConfig(spec);
   return {
     role: "install",
     name: "config",
@@ -46,23 +49,29 @@ export function configStep(spec: FlameSpec): Step {
     plan(facts) {
       const clean = cleaning(facts, spec);
       const current = clean ? undefined : facts.get(content);
-      if (current !== undefined) checkConfig(path, current);
-      return textFileChanges(
+      if (current !== undefined && !options.managed) checkConfig(path, current);
+      const changes = textFileChanges(
         {
           path,
-          content: clusterConfig(spec),
+          content: wanted,
           mode: 0o644,
           owner: ownerOf(facts, spec),
-          keep: true,
+          keep: !options.managed,
           keepReason: "kept: the file on the host differs from the template (use --clean to regenerate)",
         },
         current,
         clean ? undefined : facts.get(state).get(path),
       );
+      if (!options.managed) return changes;
+      return changes.map((change) =>
+        change.action === "change" && change.diff
+          ? { ...change, detail: "differs from the configuration the inventory describes" }
+          : change
+      );
     },
     verify(facts) {
-      const current = cleaning(facts, spec) ? undefined : facts.get(content);
-      const sum = sha256Hex(new TextEncoder().encode(current ?? clusterConfig(spec)));
+      const kept = !options.managed && !cleaning(facts, spec) ? facts.get(content) : undefined;
+      const sum = sha256Hex(new TextEncoder().encode(kept ?? wanted));
       return sh`printf '%s  %s\\n' ${sum} ${path} | sha256sum -c --quiet >/dev/null 2>&1 || ` +
         sh`{ echo ${`${path} is not the configuration that was written`} >&2; exit 1; }`;
     },

@@ -9,13 +9,20 @@ import { sdkStep } from "./sdk.ts";
 
 export { cleanFinishStep, cleanStep };
 
-/** `install`: layout, binaries, SDK, environment script and configuration, in that order. */
-export function installSteps(spec: FlameSpec, artifacts: Artifacts): Step[] {
+/**
+ * `install`: layout, binaries, SDK, environment script and configuration, in that order.
+ * With `managed`, a configuration that differs from the inventory's is replaced.
+ */
+export function installSteps(
+  spec: FlameSpec,
+  artifacts: Artifacts,
+  options: { managed?: boolean } = {},
+): Step[] {
   return [
     directoriesStep(spec),
     binariesStep(spec, artifacts),
     sdkStep(spec, artifacts),
     flmenvStep(spec),
-    configStep(spec),
+    configStep(spec, options),
   ];
 }

@@ -33,7 +33,11 @@ export function textFileChanges(
     owner: wanted.owner,
     group: wanted.owner,
   };
-  if (current === undefined || !state) return [{ action: "create", target: wanted.path, ops: [upload] }];
+  if (current === undefined || !state) {
+    // As Terraform shows a new file: its whole content, as a diff from nothing.
+    const diff = unifiedDiff(wanted.path, "", wanted.content);
+    return [{ action: "create", target: wanted.path, diff, ops: [upload] }];
+  }
   if (current !== wanted.content) {
     const diff = unifiedDiff(wanted.path, current, wanted.content);
     if (wanted.keep) {

@@ -20,7 +20,8 @@ function spec(endpoint: string, prefix: string): FlameSpec {
 }
 
 async function sh(script: string) {
-  const out = await new Deno.Command("sh", { args: ["-c", script], stderr: "piped", stdout: "piped" }).output();
+  const out = await new Deno.Command("sh", { args: ["-c", script], stderr: "piped", stdout: "piped" })
+    .output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
@@ -50,7 +51,10 @@ Deno.test("readinessCheck() gives up after the timeout, saying where it waited a
     listener.close();
     const result = await sh(readinessCheck(spec(`http://127.0.0.1:${port}`, prefix), SERVICES[0]));
     assertEquals(result.code, 1);
-    match(result.stderr, new RegExp(`flame-session-manager did not accept connections on 127\\.0\\.0\\.1:${port} within 1s`));
+    match(
+      result.stderr,
+      new RegExp(`flame-session-manager did not accept connections on 127\\.0\\.0\\.1:${port} within 1s`),
+    );
     match(result.stderr, /bind: permission denied/);
   } finally {
     await Deno.remove(prefix, { recursive: true });

@@ -13,13 +13,7 @@ import { paths } from "../flame/layout.ts";
 import { type FlameSpec, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectTo } from "./connect.ts";
-import {
-  DEFAULT_SRC_REPO,
-  type InstallOptions,
-  installPlaybook,
-  masked,
-  withCachedWheel,
-} from "./install.ts";
+import { DEFAULT_SRC_REPO, type InstallOptions, installPlaybook } from "./install.ts";
 import { flameSpec, loadTargets } from "./targets.ts";
 
 /** Exit codes of `status`. */
@@ -84,20 +78,18 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
   const specs = targets.map((target) => flameSpec(inventory, target, flags, { stamp }));
   const binaries = [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))];
   const sdk = specs.some((spec) => needsSdk(spec.profiles));
-  const artifacts = options.srcDir === undefined ? unbuiltArtifacts(binaries, sdk) : await withCachedWheel(
-    await prepareArtifacts({
-      srcDir: options.srcDir,
-      srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
-      srcRef: options.srcRef ?? "main",
-      skipBuild: false,
-      verbose: options.verbose ?? false,
-      dryRun: true,
-      binaries,
-      sdk,
-      emit,
-      signal: options.signal,
-    }),
-  );
+  const artifacts = options.srcDir === undefined ? unbuiltArtifacts(binaries, sdk) : await prepareArtifacts({
+    srcDir: options.srcDir,
+    srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
+    srcRef: options.srcRef ?? "main",
+    skipBuild: false,
+    verbose: options.verbose ?? false,
+    dryRun: true,
+    binaries,
+    sdk,
+    emit,
+    signal: options.signal,
+  });
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
@@ -114,7 +106,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
           knownHostsFile: options.knownHostsFile,
         }),
     });
-    const hosts = outcome.results.map((result) => masked(driftResult(result)));
+    const hosts = outcome.results.map(driftResult);
     const report = buildReport("status", { dryRun: true, startedAt }, hosts);
     const names = (wanted: (host: HostResult) => boolean) => hosts.filter(wanted).map((host) => host.name);
     const failed = names((host) => host.exitCode === StatusExit.error);

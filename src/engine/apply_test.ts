@@ -94,6 +94,8 @@ Deno.test("a failed verification fails its step with the step's exit code and ro
 Deno.test("stepWatcher() finds step markers even when chunks split them", () => {
   const seen: number[] = [];
   const watch = stepWatcher("n1", (unit) => seen.push(unit));
-  for (const chunk of ["@@muster-n1-st", "ep:0\nother\n@@muster-n1-step:1", "\n@@muster-n2-step:9\n"]) watch(chunk);
+  for (const chunk of ["@@muster-n1-st", "ep:0\nother\n@@muster-n1-step:1", "\n@@muster-n2-step:9\n"]) {
+    watch(chunk);
+  }
   assertEquals(seen, [0, 1]);
 });

@@ -1,3 +1,5 @@
+import { maskSecrets } from "../text/mask.ts";
+
 /**
  * Changes: what a step found different from the wanted state, and the operations that
  * make it so. The same list drives `--dry-run`, `status` and apply.
@@ -39,9 +41,14 @@ export interface Change {
 /** A change without its ops, as reports show it. */
 export type ReportedChange = Omit<Change, "ops">;
 
-/** Drops the ops of a change for reporting. */
+/** A change as reports show it: without its ops, and with secrets in its diff masked. */
 export function reported({ action, target, detail, diff }: Change): ReportedChange {
-  return { action, target, ...(detail ? { detail } : {}), ...(diff ? { diff } : {}) };
+  return {
+    action,
+    target,
+    ...(detail ? { detail } : {}),
+    ...(diff ? { diff: maskSecrets(diff, { diff: true }) } : {}),
+  };
 }
 
 /** Shorthand for a shell op. */

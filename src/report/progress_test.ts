@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { HostResult } from "../engine/result.ts";
 import { hostProgress } from "./progress.ts";
 import { makeStyle } from "./style.ts";
@@ -37,8 +37,8 @@ Deno.test("hostProgress() at a TTY redraws one line per running host in place, w
   progress.onEvent({ type: "host-phase", host: "web2", phase: "apply", role: "systemd", step: "units" });
   const frame = out.at(-1)!;
   ok(frame.startsWith("\x1b[2A"), JSON.stringify(frame)); // back up over the two host lines
-  match(frame, /\r\x1b\[2Kweb1  starting  2\.5s\n/);
-  match(frame, /\r\x1b\[2Kweb2  apply systemd\/units  2\.5s\n/);
+  ok(frame.includes("\r\x1b[2Kweb1  starting  2.5s\n"), JSON.stringify(frame));
+  ok(frame.includes("\r\x1b[2Kweb2  apply systemd/units  2.5s\n"), JSON.stringify(frame));
   progress.onEvent({ type: "host-end", result: result("web1") });
   const after = out.at(-1)!;
   assertEquals(after.includes("web1"), false, "a finished host leaves the live lines");
