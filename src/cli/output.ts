@@ -9,12 +9,20 @@ import { makeStyle, type Style } from "../report/style.ts";
 import type { CommonFlags } from "./common.ts";
 import { type Io, useColor } from "./io.ts";
 
+/** What a command adds to the end of its run's text output. */
+export interface FinishOptions {
+  /** Print the plan before the recap (dry runs). */
+  plan?: boolean;
+  /** Text after the recap, such as install's summary. */
+  epilogue?: (report: RunReport, style: Style) => string;
+}
+
 /** The renderers of one run, listening to its events. */
 export interface Output {
   style: Style;
   emit(event: RunEvent): void;
   /** Prints the plan (dry run), the recap or the JSON report, writes `--report`; returns the exit code. */
-  finish(report: RunReport, options?: { plan?: boolean }): Promise<number>;
+  finish(report: RunReport, options?: FinishOptions): Promise<number>;
   /** Prints an error that ended the run before any host result, and returns its exit code. */
   fail(error: unknown): number;
   stop(): void;
@@ -41,6 +49,8 @@ export function makeOutput(io: Io, flags: CommonFlags): Output {
       } else {
         if (options.plan) io.out(renderPlan(report.hosts, style) + "\n\n");
         io.out(renderRecap(report, style) + "\n");
+        const epilogue = options.epilogue?.(report, style);
+        if (epilogue) io.out("\n" + epilogue + "\n");
       }
       return report.exitCode;
     },

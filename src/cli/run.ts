@@ -4,7 +4,7 @@ import { parseExtraVars } from "../inventory/extra_vars.ts";
 import { appendJournal, journalPath, JournalRecorder } from "../report/journal.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
-import { makeOutput } from "./output.ts";
+import { type FinishOptions, makeOutput } from "./output.ts";
 
 /** What a command's action gets: the common options as the library takes them. */
 export interface CommandContext {
@@ -25,7 +25,7 @@ export async function runCommand(
   io: Io,
   flags: CommonFlags,
   run: (context: CommandContext) => Promise<RunReport>,
-  options: { plan?: boolean } = {},
+  options: FinishOptions = {},
 ): Promise<void> {
   const output = makeOutput(io, flags);
   const journal = new JournalRecorder();

@@ -96,7 +96,11 @@ export async function install(options: InstallOptions, command = "install"): Pro
           knownHostsFile: options.knownHostsFile,
         }),
     });
-    return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, outcome.results);
+    const hosts = outcome.results.map((result, i) => {
+      const { prefix, profiles, systemd, enable } = specs[i];
+      return { ...result, installed: { prefix, profiles, systemd, enable } };
+    });
+    return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, hosts);
   } finally {
     await artifacts.cleanup();
   }

@@ -26,6 +26,8 @@ export interface HostResult {
   /** What the user can do about the error. */
   hint?: string;
   backupDir?: string;
+  /** What was installed, for the summary (install only). */
+  installed?: { prefix: string; profiles: string[]; systemd: boolean; enable: boolean };
   steps: StepResult[];
 }
 

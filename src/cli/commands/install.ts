@@ -1,5 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SRC_REPO, install } from "../../commands/install.ts";
+import { renderInstallSummary } from "../../report/install_summary.ts";
 import { type CommonFlags, withCommonOptions } from "../common.ts";
 import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
@@ -66,7 +67,10 @@ export function installCommand(io: Io) {
         flags,
         (context) =>
           install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun, repair: flags.repair }),
-        { plan: flags.dryRun },
+        {
+          plan: flags.dryRun,
+          epilogue: flags.dryRun ? undefined : (report, style) => renderInstallSummary(report.hosts, style),
+        },
       );
     });
 }
