@@ -1,3 +1,4 @@
+import { runScript } from "../../src/engine/testing.ts";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { applyScript, parseApplyOutput } from "../../src/engine/apply_script.ts";
 import {
@@ -23,19 +24,8 @@ async function runBackup(spec: BackupSpec, env: Record<string, string> = {}) {
     }],
     { nonce, stage: `${spec.prefix}.stage`, localSources: true },
   );
-  const child = new Deno.Command("sh", {
-    args: ["-s"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env,
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  const [stdout, stderr] = [out.stdout, out.stderr].map((b) => new TextDecoder().decode(b));
-  return { code: out.code, stderr, outcome: parseApplyOutput(stdout, stderr, nonce) };
+  const { code, stdout, stderr } = await runScript(script, env);
+  return { code, stderr, outcome: parseApplyOutput(stdout, stderr, nonce) };
 }
 
 async function sh(script: string, cwd?: string): Promise<{ code: number; stdout: string }> {

@@ -22,6 +22,7 @@
 
 import { basename, join } from "node:path";
 import { BuildError, UsageError } from "../../src/engine/errors.ts";
+import type { Artifact, Artifacts } from "../../src/flame/artifacts.ts";
 import type { Emit } from "../../src/engine/events.ts";
 import { BuildLog } from "./build_log.ts";
 import { cargoBuild } from "./cargo.ts";
@@ -35,36 +36,7 @@ export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
 /** The branch or tag cloned when no `--src-dir` is given. */
 export const DEFAULT_SRC_REF = "main";
 
-/** One file every host may receive. */
-export interface Artifact {
-  /** Binary name, or the wheel's file name. */
-  name: string;
-  /** Where it is on this machine. */
-  path: string;
-  /** SHA-256 (hex); `""` when it is not built yet (dry run). */
-  sha256: string;
-  /** Size in bytes; 0 when it is not built yet. */
-  size: number;
-}
-
-/** What the build produced (or, in a dry run, would produce). */
-export interface Artifacts {
-  /** The source directory (absolute; inside a temporary directory when cloned). */
-  srcDir: string;
-  /** By binary name, in the order asked for. */
-  binaries: Map<string, Artifact>;
-  /**
-   * The flamepy wheel (name = wheel file name), when `sdk` was asked for. In a dry run it
-   * is not built: `{ name: "flamepy", path: SRC/sdk/python, sha256: "", size: 0 }`.
-   */
-  wheel?: Artifact;
-  /** true when the build was not run (dry run) and binaries are planned from target/release as found */
-  planned: boolean;
-  /** The build log, when a build command ran. */
-  logFile?: string;
-  /** Removes the temporary clone and wheel directories, if any; safe to call twice. */
-  cleanup(): Promise<void>;
-}
+export type { Artifact, Artifacts };
 
 /** Options of {@linkcode prepareArtifacts}. */
 export interface BuildOptions {

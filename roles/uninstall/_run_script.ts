@@ -1,3 +1,4 @@
+import { runScript } from "../../src/engine/testing.ts";
 /** Test helper: runs changes through the real apply script locally, as apply does on a host. */
 import {
   type ApplyOutcome,
@@ -24,19 +25,8 @@ export async function applyLocally(
     stage: `/tmp/muster-test-stage-${crypto.randomUUID()}`,
     localSources: true,
   });
-  const child = new Deno.Command("sh", {
-    args: ["-s"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env,
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  const [stdout, stderr] = [out.stdout, out.stderr].map((bytes) => new TextDecoder().decode(bytes));
-  return { code: out.code, stderr, outcome: parseApplyOutput(stdout, stderr, nonce) };
+  const { code, stdout, stderr } = await runScript(script, env);
+  return { code, stderr, outcome: parseApplyOutput(stdout, stderr, nonce) };
 }
 
 /** Writes an executable shell script. */

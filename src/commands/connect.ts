@@ -7,3 +7,14 @@ export function connectTo(connection: Connection, ssh: SshOptions = {}): Promise
   if (connection.kind === "local") return Promise.resolve(new LocalTransport(connection));
   return connectSsh(connection, ssh);
 }
+
+/** The connector of a run: every host is reached with the run's SSH options. */
+export function connectorFor(
+  options: { hostKeyChecking?: SshOptions["hostKeyChecking"]; knownHostsFile?: string },
+): (connection: Connection) => Promise<Transport> {
+  return (connection) =>
+    connectTo(connection, {
+      hostKeyChecking: options.hostKeyChecking,
+      knownHostsFile: options.knownHostsFile,
+    });
+}

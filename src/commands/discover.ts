@@ -12,7 +12,7 @@ import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import { buildReport } from "../report/report.ts";
 import { raw, sh } from "../transport/quote.ts";
 import type { Transport } from "../transport/transport.ts";
-import { connectTo } from "./connect.ts";
+import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadTargets, type Target } from "./targets.ts";
 
@@ -112,10 +112,7 @@ async function discoverHost(
   let transport: Transport;
   emit({ type: "host-phase", host: host.name, phase: "connect" });
   try {
-    transport = await connectTo(connection, {
-      hostKeyChecking: options.hostKeyChecking,
-      knownHostsFile: options.knownHostsFile,
-    });
+    transport = await connectorFor(options)(connection);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     return hostResult(target, { status: "unreachable", exitCode: 1, error: error.message, started });

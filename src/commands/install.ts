@@ -11,7 +11,7 @@ import type { Artifacts } from "../flame/artifacts.ts";
 import { binariesFor, needsSdk } from "../flame/components.ts";
 import { type FlameSpec, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
-import { connectTo } from "./connect.ts";
+import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { flameSpec, loadTargets, type SpecFlags } from "./targets.ts";
 
@@ -90,11 +90,7 @@ export async function install(options: InstallOptions, command = "install"): Pro
       dryRun: options.dryRun ?? false,
       emit,
       unreachableExitCode: 3,
-      connect: (connection) =>
-        connectTo(connection, {
-          hostKeyChecking: options.hostKeyChecking,
-          knownHostsFile: options.knownHostsFile,
-        }),
+      connect: connectorFor(options),
     });
     const hosts = outcome.results.map((result, i) => {
       const { prefix, profiles, systemd, enable } = specs[i];

@@ -12,7 +12,7 @@ import { ALL_BINARIES, binariesFor, needsSdk } from "../flame/components.ts";
 import { paths } from "../flame/layout.ts";
 import { type FlameSpec, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
-import { connectTo } from "./connect.ts";
+import { connectorFor } from "./connect.ts";
 import { DEFAULT_SRC_REPO, type InstallOptions, installPlaybook } from "./install.ts";
 import { flameSpec, loadTargets } from "./targets.ts";
 
@@ -100,11 +100,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
       dryRun: true,
       emit,
       unreachableExitCode: StatusExit.error,
-      connect: (connection) =>
-        connectTo(connection, {
-          hostKeyChecking: options.hostKeyChecking,
-          knownHostsFile: options.knownHostsFile,
-        }),
+      connect: connectorFor(options),
     });
     const hosts = outcome.results.map(driftResult);
     const report = buildReport("status", { dryRun: true, startedAt }, hosts);

@@ -15,7 +15,7 @@ import { runJobs } from "../engine/run.ts";
 import { flameVarsOf } from "../inventory/flame_vars.ts";
 import { defaultPrefix, stampOf } from "../flame/spec.ts";
 import { buildReport } from "../report/report.ts";
-import { connectTo } from "./connect.ts";
+import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadTargets } from "./targets.ts";
 
@@ -110,11 +110,7 @@ export async function uninstall(options: UninstallOptions): Promise<RunReport> {
     dryRun: options.dryRun ?? false,
     emit,
     unreachableExitCode: UninstallExit.failure,
-    connect: (connection) =>
-      connectTo(connection, {
-        hostKeyChecking: options.hostKeyChecking,
-        knownHostsFile: options.knownHostsFile,
-      }),
+    connect: connectorFor(options),
     // Every host is planned before anything changes, so a refused host is known before any removal.
     confirm: (prepared: PreparedHost[]) =>
       confirm

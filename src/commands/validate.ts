@@ -16,7 +16,7 @@ import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
 import type { Connection, Transport } from "../transport/transport.ts";
 import { wrapCommand } from "../transport/wrap.ts";
-import { connectTo } from "./connect.ts";
+import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { LOCAL_INVENTORY } from "./targets.ts";
 
@@ -152,10 +152,7 @@ async function validateHost(
   emit({ type: "host-phase", host: host.name, phase: "connect" });
   let transport: Transport;
   try {
-    transport = await connectTo(connection, {
-      hostKeyChecking: options.hostKeyChecking,
-      knownHostsFile: options.knownHostsFile,
-    });
+    transport = await connectorFor(options)(connection);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     checks.fail("ssh", error.message);

@@ -1,20 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { applyScript, parseApplyOutput } from "./apply_script.ts";
 import { shOp } from "./change.ts";
-
-async function run(script: string) {
-  const child = new Deno.Command("sh", { args: ["-s"], stdin: "piped", stdout: "piped", stderr: "piped" })
-    .spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+import { runScript as run } from "./testing.ts";
 
 function unit(...scripts: string[]) {
   return { changes: [{ action: "change" as const, target: "t", ops: scripts.map(shOp) }] };

@@ -1,0 +1,22 @@
+/** Test helpers for the engine's scripts. */
+
+/** Runs a script with `sh -s` on this machine (extra environment on top of the process's). */
+export async function runScript(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command("sh", {
+    args: ["-s"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env,
+  })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const out = await child.output();
+  const [stdout, stderr] = [out.stdout, out.stderr].map((bytes) => new TextDecoder().decode(bytes));
+  return { code: out.code, stdout, stderr };
+}
