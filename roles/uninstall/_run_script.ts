@@ -1,5 +1,5 @@
-import { runScript } from "../../src/engine/testing.ts";
 /** Test helper: runs changes through the real apply script locally, as apply does on a host. */
+import { runScript } from "../../src/engine/testing.ts";
 import {
   type ApplyOutcome,
   applyScript,
