@@ -246,7 +246,12 @@ Deno.test("prepareArtifacts() with skipBuild and nothing built fails with exit 1
 
 Deno.test("prepareArtifacts() in a dry run builds nothing and plans from target/release as found", async () => {
   const fresh = await fixtureCopy();
-  const { artifacts, events } = await build({ srcDir: fresh, dryRun: true, sdk: true });
+  const { artifacts, events } = await build({
+    srcDir: fresh,
+    dryRun: true,
+    sdk: true,
+    wheelCache: await tempDir("no-wheels"),
+  });
   assertEquals(artifacts.planned, true);
   for (const artifact of artifacts.binaries.values()) {
     assertEquals([artifact.sha256, artifact.size], ["", 0]);
@@ -257,8 +262,10 @@ Deno.test("prepareArtifacts() in a dry run builds nothing and plans from target/
   assertEquals(events.filter((e) => e.type.startsWith("build-")), []);
 
   const { dir, cold } = await builtFixture();
-  const planned = await build({ srcDir: dir, dryRun: true });
+  const planned = await build({ srcDir: dir, dryRun: true, sdk: true });
   assertEquals(planned.artifacts.binaries.get("flmadm"), cold.artifacts.binaries.get("flmadm"));
+  // With this SDK's wheel in the cache, a dry run plans with it (so it shows no SDK change).
+  assertEquals(planned.artifacts.wheel, cold.artifacts.wheel);
 });
 
 Deno.test("prepareArtifacts() fails a broken build with exit 2, the last lines and the full log", async () => {

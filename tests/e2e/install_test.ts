@@ -149,6 +149,20 @@ Deno.test("install end to end on a test fleet", async (t) => {
     assertEquals((await h2.sh("test -e /home/deploy/flame2")).code, 1, "nothing was created");
   });
 
+  await t.step(
+    "a prefix that cannot be written exits 3 with the system's words and leaves no partial file",
+    async () => {
+      await h3.sh("mkdir -p /mnt/ro && mount -t tmpfs -o ro tmpfs /mnt/ro");
+      const result = await run(["-l", "host3", "--prefix", "/mnt/ro/flame", "--no-systemd"]);
+      expectExit(result, 3);
+      match(result.stdout, /Read-only file system/);
+      assertEquals(result.report!.hosts[0].steps.find((s) => s.step === "directories")!.status, "failed");
+      assertEquals((await h3.sh("ls -A /mnt/ro")).stdout, "");
+      assertEquals(await halfWritten(h3, ["/mnt/ro"]), "");
+      await h3.sh("umount /mnt/ro");
+    },
+  );
+
   // A systemctl that fails on request, to drive the systemd and start failure paths.
   await h3.sh(
     "mv /usr/local/bin/systemctl /usr/local/bin/systemctl.real && cat > /usr/local/bin/systemctl <<'EOF'\n" +
