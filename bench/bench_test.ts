@@ -1,0 +1,176 @@
+/**
+ * The benchmark's pure parts and its files, checked without a fleet and without timing
+ * anything: options, statistics, the table, Ansible's recap, the playbook and the floor script.
+ */
+import { deepStrictEqual as assertEquals, match, ok, throws } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { parseRecap, tunedForks } from "./ansible.ts";
+import { fingerprintDiff } from "./hosts.ts";
+import { ansibleRunsAt, parseOptions } from "./options.ts";
+import { phaseTimes } from "./phases.ts";
+import type { BenchResults } from "./results.ts";
+import { median } from "./stats.ts";
+import { ratio, renderTable, timeCell } from "./table.ts";
+import { BINARIES, noise } from "./workload.ts";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+Deno.test("parseOptions() has the issue's defaults and reads every flag", () => {
+  const defaults = parseOptions([])!;
+  assertEquals(defaults.hosts, [1, 10, 30]);
+  assertEquals(defaults.runs, 3);
+  assertEquals(defaults.ansible, ["default", "tuned"]);
+  assertEquals(defaults.binaryMib, 8);
+  assertEquals(ansibleRunsAt(defaults, 1), 3);
+  assertEquals(ansibleRunsAt(defaults, 30), 1);
+  const options = parseOptions([
+    "--hosts",
+    "1,10",
+    "--runs",
+    "5",
+    "--ansible-runs",
+    "2",
+    "--ansible",
+    "tuned",
+    "--no-phases",
+    "--out",
+    "x.md",
+  ])!;
+  assertEquals([options.hosts, options.runs, options.ansible, options.phases, options.out], [
+    [1, 10],
+    5,
+    ["tuned"],
+    false,
+    "x.md",
+  ]);
+  assertEquals(ansibleRunsAt(options, 30), 2);
+  assertEquals(parseOptions(["--ansible", "none"])!.ansible, []);
+  assertEquals(parseOptions(["--help"]), undefined);
+});
+
+Deno.test("parseOptions() rejects bad values with the flag's name", () => {
+  throws(() => parseOptions(["--runs", "0"]), /--runs: expected a whole number >= 1/);
+  throws(() => parseOptions(["--hosts", "1,x"]), /--hosts/);
+  throws(() => parseOptions(["--ansible", "fast"]), /--ansible: expected default, tuned or none/);
+  throws(() => parseOptions(["--first-octet", "240", "--hosts", "30"]), /no room for 30 hosts/);
+  throws(() => parseOptions(["--bogus"]));
+});
+
+Deno.test("median() takes the middle value, or the mean of the two middle ones", () => {
+  assertEquals(median([3, 1, 2]), 2);
+  assertEquals(median([4, 1, 3, 2]), 2.5);
+  ok(Number.isNaN(median([])));
+});
+
+Deno.test("timeCell() shows the median, the range and a run count that differs", () => {
+  assertEquals(timeCell([{ seconds: 1 }, { seconds: 3 }, { seconds: 2 }], 3), "2.00 (1.00–3.00)");
+  assertEquals(timeCell([{ seconds: 41.23 }], 3), "41.2 (1 run)");
+  assertEquals(timeCell(undefined, 3), "–");
+});
+
+Deno.test("renderTable() shows times, ratios, RSS, targets and equivalence", () => {
+  const results: BenchResults = {
+    machine: {
+      date: "2026-01-01T00:00:00Z",
+      cpus: 2,
+      cpuModel: "Test CPU",
+      memoryGib: 8,
+      loadAtStart: [1, 2, 3],
+      loadAtEnd: [1.5, 2, 3],
+      versions: { Deno: "2.9.6" },
+    },
+    hosts: [1, 30],
+    runs: 3,
+    binaryBytes: 8 * 2 ** 20,
+    samples: {
+      "floor-ssh-true": { 30: [{ seconds: 1 }] },
+      "floor-tar-ssh": { 30: [{ seconds: 10 }] },
+      "muster-fresh": { 30: [{ seconds: 12, peakRssMb: 150 }] },
+      "muster-noop": { 30: [{ seconds: 4, peakRssMb: 120 }] },
+      "ansible-tuned-fresh": { 30: [{ seconds: 200 }] },
+    },
+    phases: {},
+    equivalence: { "floor-tar-ssh": [], "ansible-tuned-fresh": ["- a", "+ b"] },
+    errors: ["10 hosts: muster fresh on 10 hosts: exit 3\nmore"],
+  };
+  assertEquals(ratio(results, "muster-fresh", "floor-tar-ssh", 30), 1.2);
+  assertEquals(ratio(results, "muster-fresh", "floor-tar-ssh", 1), undefined);
+  const table = renderTable(results);
+  match(table, /load average \(1\/5\/15 min\) at start 1\.00 \/ 2\.00 \/ 3\.00/);
+  match(table, /\| \*\*muster install\*\*, fresh \| – \| 12\.0 \(1 run\) \|/);
+  match(table, /\| muster fresh \/ `tar \\\| ssh` floor \| – \| 1\.20× \|/);
+  match(table, /\*\*met\*\*: fresh install at most 1\.5× the `tar \| ssh` floor: 1\.20×/);
+  match(table, /\*\*met\*\*: fresh install at least 10× faster than tuned Ansible: 16\.67× faster/);
+  match(table, /\*\*NOT met\*\*: no-op rerun at most 3× the `ssh true` floor: 4\.00×/);
+  match(table, /\*\*met\*\*: controller peak RSS at most 200 MB: 150\.00 MB/);
+  match(table, /floor: `tar \\\| ssh` \+ `sh` install, all hosts at once: identical/);
+  match(table, /Ansible, tuned, fresh: differs/);
+  match(table, /## Errors\n\n- 10 hosts: muster fresh on 10 hosts: exit 3\n/);
+});
+
+Deno.test("parseRecap() reads each host's counts from the PLAY RECAP", () => {
+  const recap = parseRecap(
+    "PLAY RECAP *****\n" +
+      "host1                      : ok=9    changed=8    unreachable=0    failed=0    skipped=0\n" +
+      "host10                     : ok=1    changed=0    unreachable=1    failed=0    skipped=0\n",
+  );
+  assertEquals(recap.get("host1"), { ok: 9, changed: 8, unreachable: 0, failed: 0 });
+  assertEquals(recap.get("host10")?.unreachable, 1);
+  assertEquals(tunedForks(1), 10);
+  assertEquals(tunedForks(30), 30);
+});
+
+Deno.test("phaseTimes() times each phase until the host's next event", () => {
+  const result = {
+    name: "h1",
+    address: "a",
+    status: "changed" as const,
+    exitCode: 0,
+    durationMs: 0,
+    steps: [],
+  };
+  const times = phaseTimes(
+    [
+      { at: 1000, event: { type: "host-start", host: "h1" } },
+      { at: 1000, event: { type: "host-phase", host: "h1", phase: "connect" } },
+      { at: 1200, event: { type: "host-phase", host: "h1", phase: "facts" } },
+      { at: 1500, event: { type: "host-end", result } },
+    ],
+    500,
+    1,
+  );
+  assertEquals(times.prepareSeconds, 0.5);
+  assertEquals(times.phases.map((p) => [p.phase, p.medianSeconds]), [["connect", 0.2], ["facts", 0.3]]);
+});
+
+Deno.test("fingerprintDiff() lists only the lines that differ", () => {
+  assertEquals(fingerprintDiff("a\nb\n", "b\na\n"), []);
+  assertEquals(fingerprintDiff("a\nb\n", "a\nc\n"), ["- b", "+ c"]);
+});
+
+Deno.test("noise() is deterministic, seeded and fills the exact length", () => {
+  assertEquals(noise(10, 7), noise(10, 7));
+  ok(noise(64, 1).some((byte, i) => byte !== noise(64, 2)[i]));
+  assertEquals(noise(13, 3).length, 13);
+});
+
+Deno.test("the playbook installs the same binaries and layout as the workload", async () => {
+  const [play] = parse(await Deno.readTextFile(here("ansible/playbook.yml")));
+  assertEquals(play.hosts, "all");
+  assertEquals(play.gather_facts, false);
+  assertEquals(play.vars.flame_binaries, BINARIES);
+  assertEquals(play.vars.flame_layout.length, 13);
+  for (const template of ["flmenv.sh.j2", "flame-cluster.yaml.j2", "flame.service.j2"]) {
+    await Deno.stat(here(`ansible/templates/${template}`));
+  }
+});
+
+Deno.test("floor.sh is valid bash and explains its usage", async () => {
+  const syntax = await new Deno.Command("bash", { args: ["-n", here("floor/floor.sh")] }).output();
+  assertEquals(syntax.code, 0, new TextDecoder().decode(syntax.stderr));
+  const usage = await new Deno.Command("bash", { args: [here("floor/floor.sh"), "bogus", "k", "h"] })
+    .output();
+  assertEquals(usage.code, 2);
+  match(new TextDecoder().decode(usage.stderr), /usage: floor\.sh true\|install/);
+});

@@ -1,0 +1,142 @@
+/**
+ * Where muster's time goes, outside the measured table: muster's commands run in this
+ * process through the library API, timing the engine's `host-phase` events per host
+ * (connect, facts, plan, apply: the uploads and one script with the verification), and
+ * muster's SSH transport alone doing this install's transfers (connect, the four binaries,
+ * one command), which is what the engine cannot go below.
+ */
+import { install, uninstall } from "../mod.ts";
+import { connectTo } from "../src/commands/connect.ts";
+import { loadTargets } from "../src/commands/targets.ts";
+import type { RunEvent } from "../src/engine/events.ts";
+import type { RunReport } from "../src/engine/result.ts";
+import type { BenchContext } from "./context.ts";
+import { median } from "./stats.ts";
+import { BINARIES } from "./workload.ts";
+
+/** Seconds per phase (the median host and the slowest one), plus what comes before the hosts. */
+export interface PhaseTimes {
+  /** From the call to the first host starting: inventory, source check, binaries' checksums. */
+  prepareSeconds: number;
+  /** Per phase, in the order the hosts go through them. */
+  phases: { phase: string; medianSeconds: number; maxSeconds: number }[];
+  /** The whole call. */
+  totalSeconds: number;
+  /** Anything odd seen on the way. */
+  notes?: string[];
+}
+
+/** muster's phases on one fleet size. */
+export interface MusterPhases {
+  fresh: PhaseTimes;
+  noop: PhaseTimes;
+  uninstall: PhaseTimes;
+  /** muster's transport alone: connect, upload the binaries, one command. */
+  transport: PhaseTimes;
+}
+
+/** Fresh install, no-op rerun and uninstall, each timed by phase; hosts must be clean. */
+export async function musterPhases(context: BenchContext): Promise<MusterPhases> {
+  const common = { inventory: [context.inventory], knownHostsFile: context.fleet.knownHostsFile };
+  const installOnce = (emit: (event: RunEvent) => void) =>
+    install({ ...common, srcDir: context.source.dir, skipBuild: true, emit });
+  const fresh = await timedRun("install", installOnce);
+  const noop = await timedRun("install (no-op)", installOnce);
+  const removed = await timedRun("uninstall", (emit) => uninstall({ ...common, removeUser: true, emit }));
+  const transport = await transportPhases(context);
+  return { fresh, noop, uninstall: removed, transport };
+}
+
+async function timedRun(
+  what: string,
+  run: (emit: (event: RunEvent) => void) => Promise<RunReport>,
+): Promise<PhaseTimes> {
+  const events: { at: number; event: RunEvent }[] = [];
+  const started = performance.now();
+  const report = await run((event) => events.push({ at: performance.now(), event }));
+  const totalSeconds = (performance.now() - started) / 1000;
+  if (report.exitCode !== 0) {
+    throw new Error(`muster ${what} (phases) failed: ${JSON.stringify(report.summary)}`);
+  }
+  return phaseTimes(events, started, totalSeconds);
+}
+
+/** Folds timed events into phase durations (a phase lasts until the host's next event). */
+export function phaseTimes(
+  events: { at: number; event: RunEvent }[],
+  startedAt: number,
+  totalSeconds: number,
+): PhaseTimes {
+  const byHost = new Map<string, { phase: string; at: number }[]>();
+  let firstHost: number | undefined;
+  for (const { at, event } of events) {
+    if (event.type === "host-start") firstHost ??= at;
+    const host = event.type === "host-phase"
+      ? event.host
+      : event.type === "host-end"
+      ? event.result.name
+      : "";
+    if (!host) continue;
+    const marks = byHost.get(host) ?? [];
+    marks.push({ phase: event.type === "host-phase" ? event.phase : "end", at });
+    byHost.set(host, marks);
+  }
+  const durations = new Map<string, number[]>();
+  for (const marks of byHost.values()) {
+    for (let i = 0; i + 1 < marks.length; i++) {
+      const list = durations.get(marks[i].phase) ?? [];
+      list.push((marks[i + 1].at - marks[i].at) / 1000);
+      durations.set(marks[i].phase, list);
+    }
+  }
+  return {
+    prepareSeconds: ((firstHost ?? startedAt) - startedAt) / 1000,
+    phases: [...durations].map(([phase, seconds]) => summary(phase, seconds)),
+    totalSeconds,
+  };
+}
+
+/**
+ * muster's SSH transport alone, on every host at once: connect, put the four binaries
+ * (four at once, as the engine does) into the login user's /tmp, run one command that
+ * removes them, close.
+ */
+export async function transportPhases(context: BenchContext): Promise<PhaseTimes> {
+  const started = performance.now();
+  const { targets } = await loadTargets({ inventory: [context.inventory] });
+  const binaries = BINARIES.map((name) => `${context.source.binDir}/${name}`);
+  let lostStatus = 0;
+  const spans = await Promise.all(targets.map(async ({ connection }) => {
+    const t0 = performance.now();
+    const transport = await connectTo(connection, { knownHostsFile: context.fleet.knownHostsFile });
+    try {
+      const t1 = performance.now();
+      await Promise.all(binaries.map((path, i) => transport.put(path, `/tmp/muster-bench-probe-${i}`)));
+      const t2 = performance.now();
+      const result = await transport.run("rm -f /tmp/muster-bench-probe-*; echo removed");
+      if (result.stdout !== "removed\n") throw new Error(`Cannot remove probe files: ${result.stderr}`);
+      // The command ran (its output came back), but the transport may report no exit status.
+      if (result.code !== 0) lostStatus++;
+      const t3 = performance.now();
+      return [t1 - t0, t2 - t1, t3 - t2].map((ms) => ms / 1000);
+    } finally {
+      await transport.close();
+    }
+  }));
+  const notes = lostStatus === 0 ? [] : [
+    `transport alone: on ${lostStatus} of ${targets.length} hosts the command after the uploads printed its ` +
+    "output but came back with exit 255 (its exit status was lost)",
+  ];
+  return {
+    prepareSeconds: 0,
+    phases: ["connect", `upload ${BINARIES.length} binaries`, "one command (sudo)"].map((phase, i) =>
+      summary(phase, spans.map((span) => span[i]))
+    ),
+    totalSeconds: (performance.now() - started) / 1000,
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+function summary(phase: string, seconds: number[]) {
+  return { phase, medianSeconds: median(seconds), maxSeconds: Math.max(...seconds) };
+}

@@ -1,0 +1,65 @@
+/** What one benchmark run measured, as plain data (rendered by `table.ts`). */
+import type { MusterPhases } from "./phases.ts";
+
+/** Every measured scenario, in the table's order. */
+export const SCENARIOS = [
+  "floor-ssh-true",
+  "floor-tar-ssh",
+  "muster-fresh",
+  "muster-noop",
+  "muster-uninstall",
+  "ansible-default-fresh",
+  "ansible-default-noop",
+  "ansible-tuned-fresh",
+  "ansible-tuned-noop",
+] as const;
+
+/** One measured scenario. */
+export type Scenario = typeof SCENARIOS[number];
+
+/** One run of a scenario. */
+export interface Sample {
+  seconds: number;
+  /** Peak RSS of the controller process in MB (muster only). */
+  peakRssMb?: number;
+}
+
+/** The machine and the software the numbers come from. */
+export interface Machine {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGib: number;
+  /** `/proc/loadavg`'s 1, 5 and 15 minute averages. */
+  loadAtStart: [number, number, number];
+  loadAtEnd?: [number, number, number];
+  versions: Record<string, string>;
+}
+
+/** Everything the table shows. */
+export interface BenchResults {
+  machine: Machine;
+  /** Fleet sizes, in order. */
+  hosts: number[];
+  /** The `--runs` asked for (cells with fewer runs say so). */
+  runs: number;
+  binaryBytes: number;
+  /** samples[scenario][hosts] */
+  samples: Partial<Record<Scenario, Record<number, Sample[]>>>;
+  /** Seconds `deno run -A mod.ts --version` takes (median). */
+  startupSeconds?: number;
+  /** Per fleet size: where muster's time goes (`phases.ts`). */
+  phases: Record<number, MusterPhases>;
+  /** How the end state of each fresh install compares with muster's, by scenario: [] = the same. */
+  equivalence: Partial<Record<Scenario, string[]>>;
+  /** What failed (a fleet size whose measurement broke off, a phase run). */
+  errors: string[];
+  /** Wall time of the whole benchmark, seconds. */
+  totalSeconds?: number;
+}
+
+/** Adds a sample. */
+export function addSample(results: BenchResults, scenario: Scenario, hosts: number, sample: Sample): void {
+  const byHosts = results.samples[scenario] ??= {};
+  (byHosts[hosts] ??= []).push(sample);
+}

@@ -1,0 +1,254 @@
+/**
+ * The performance benchmark of issue 7: `deno task bench [--hosts 1,10,30] [--runs 3] ...`
+ * (see `options.ts` and bench/README.md). On local test fleets of each size it measures,
+ * side by side: the raw-SSH floors, muster (fresh install, no-op rerun, uninstall) and
+ * Ansible (default and tuned settings) doing the same install, checks that they all end in
+ * the same state, and writes a Markdown table (bench/results/latest.md). Needs root.
+ */
+import { dirname } from "node:path";
+import { startFleet } from "../tests/fleet/fleet.ts";
+import { type AnsibleSettings, ansibleVersion, runAnsible } from "./ansible.ts";
+import type { BenchContext } from "./context.ts";
+import { runFloor, stageFloor } from "./floor.ts";
+import { fingerprint, fingerprintDiff, resetHosts } from "./hosts.ts";
+import { type MusterCase, musterDryRun, musterStartup, runMuster } from "./muster.ts";
+import { musterPhases } from "./phases.ts";
+import { ansibleRunsAt, type BenchOptions, parseOptions, USAGE } from "./options.ts";
+import type { Timed } from "./process.ts";
+import { addSample, type BenchResults, type Machine, type Scenario } from "./results.ts";
+import { renderTable } from "./table.ts";
+import { hostVars, prepareSource, type Source } from "./workload.ts";
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/** Runs the benchmark; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!options) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (Deno.uid() !== 0) {
+    console.error("The benchmark needs root: its test fleet uses namespaces, overlays and chroot");
+    return 1;
+  }
+  const started = performance.now();
+  const ansibleLine = options.ansible.length > 0 ? await ansibleVersion() : undefined;
+  const ansible: AnsibleSettings[] = ansibleLine ? options.ansible : [];
+  if (options.ansible.length > 0 && !ansibleLine) {
+    log("ansible-playbook not found: Ansible is not measured (scripts/setup.sh installs ansible-core)");
+  }
+  const results: BenchResults = {
+    machine: await machine(await softwareVersions(ansibleLine)),
+    hosts: options.hosts,
+    runs: options.runs,
+    binaryBytes: options.binaryMib * 2 ** 20,
+    samples: {},
+    phases: {},
+    equivalence: {},
+    errors: [],
+  };
+  log(`load average at start: ${results.machine.loadAtStart.join(" ")}`);
+
+  await Deno.mkdir("/var/tmp", { recursive: true });
+  const work = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "muster-bench-" });
+  const removeWork = () => {
+    try {
+      Deno.removeSync(work, { recursive: true });
+    } catch {
+      // Already gone.
+    }
+  };
+  globalThis.addEventListener("unload", removeWork);
+  try {
+    log("building the Flame fixture and growing its binaries");
+    const source = await prepareSource(`${work}/flame`, results.binaryBytes);
+    log(
+      `built in ${
+        source.buildSeconds.toFixed(1)
+      } s; binaries of ${options.binaryMib} MiB in ${source.binDir}`,
+    );
+    results.startupSeconds = await musterStartupMedian(work, options.runs);
+    for (const hosts of options.hosts) {
+      try {
+        await measureSize(hosts, { options, ansible, source, work, results });
+      } catch (error) {
+        // Keep what was measured, say what failed, and go on with the next size.
+        results.errors.push(`${hosts} hosts: ${(error as Error).message}`);
+        log(`[${hosts}] FAILED: ${(error as Error).message}`);
+      }
+      await writeResults(options.out, results);
+    }
+  } finally {
+    removeWork();
+    globalThis.removeEventListener("unload", removeWork);
+  }
+  results.machine.loadAtEnd = await loadAverage();
+  results.totalSeconds = (performance.now() - started) / 1000;
+  console.log(await writeResults(options.out, results));
+  log(`written to ${options.out}`);
+  return results.errors.length > 0 ? 1 : 0;
+}
+
+/** Writes the table (and the raw results as JSON beside it); returns the table. */
+async function writeResults(out: string, results: BenchResults): Promise<string> {
+  const table = renderTable(results);
+  await Deno.mkdir(dirname(out), { recursive: true });
+  await Deno.writeTextFile(out, table);
+  await Deno.writeTextFile(out.replace(/\.md$/, "") + ".json", JSON.stringify(results, null, 2) + "\n");
+  return table;
+}
+
+interface Run {
+  options: BenchOptions;
+  ansible: AnsibleSettings[];
+  source: Source;
+  work: string;
+  results: BenchResults;
+}
+
+/** Every scenario on one fleet of `hosts` hosts. */
+async function measureSize(hosts: number, run: Run): Promise<void> {
+  const { options, results } = run;
+  log(`[${hosts}] starting a fleet of ${hosts} host${hosts === 1 ? "" : "s"}`);
+  await using fleet = await startFleet({ count: hosts, firstOctet: options.firstOctet });
+  const inventory = await fleet.writeInventory({
+    hostVars: Object.fromEntries(fleet.hosts.map((host) => [host.name, hostVars(host.address)])),
+  });
+  const context: BenchContext = { fleet, inventory, source: run.source, work: run.work };
+  const stage = await stageFloor(context);
+  const first = fleet.hosts[0];
+  const record = (scenario: Scenario, result: Timed, round: number, of: number) => {
+    addSample(results, scenario, hosts, {
+      seconds: result.seconds,
+      ...(result.peakRssMb === undefined ? {} : { peakRssMb: result.peakRssMb }),
+    });
+    const rss = result.peakRssMb === undefined ? "" : `, peak RSS ${result.peakRssMb.toFixed(0)} MB`;
+    log(`[${hosts}] ${scenario} ${round + 1}/${of}: ${result.seconds.toFixed(2)} s${rss}`);
+  };
+  const fingerprints = new Map<Scenario, string>();
+  const takeFingerprint = async (scenario: Scenario) => {
+    if (!fingerprints.has(scenario)) fingerprints.set(scenario, await fingerprint(first));
+  };
+
+  // Untimed warm-up: the hosts' sshd and page cache, Deno's module cache, muster's code paths.
+  await runFloor("ssh-true", context, stage);
+  await musterDryRun(context);
+
+  for (let round = 0; round < options.runs; round++) {
+    await resetHosts(fleet.hosts);
+    record("floor-ssh-true", await runFloor("ssh-true", context, stage), round, options.runs);
+    record("floor-tar-ssh", await runFloor("tar-ssh", context, stage), round, options.runs);
+    await takeFingerprint("floor-tar-ssh");
+    await resetHosts(fleet.hosts);
+    const cases: [MusterCase, Scenario][] = [
+      ["fresh", "muster-fresh"],
+      ["noop", "muster-noop"],
+      ["uninstall", "muster-uninstall"],
+    ];
+    for (const [kind, scenario] of cases) {
+      record(scenario, await runMuster(kind, context), round, options.runs);
+      if (kind === "fresh") await takeFingerprint(scenario);
+    }
+  }
+
+  const ansibleRuns = ansibleRunsAt(options, hosts);
+  for (let round = 0; round < ansibleRuns; round++) {
+    for (const settings of run.ansible) {
+      await resetHosts(fleet.hosts);
+      const fresh = `ansible-${settings}-fresh` as const;
+      record(fresh, await runAnsible(settings, "fresh", context), round, ansibleRuns);
+      await takeFingerprint(fresh);
+      record(`ansible-${settings}-noop`, await runAnsible(settings, "noop", context), round, ansibleRuns);
+    }
+  }
+
+  const reference = fingerprints.get("muster-fresh")!;
+  for (const [scenario, print] of fingerprints) {
+    if (scenario === "muster-fresh" || results.equivalence[scenario]) continue;
+    results.equivalence[scenario] = fingerprintDiff(reference, print);
+  }
+
+  if (options.phases) {
+    try {
+      await resetHosts(fleet.hosts);
+      const phases = results.phases[hosts] = await musterPhases(context);
+      const totals = Object.entries(phases).map(([kind, times]) =>
+        `${kind} ${times.totalSeconds.toFixed(2)} s`
+      );
+      log(`[${hosts}] phases: ${totals.join(", ")}`);
+    } catch (error) {
+      // The phases only explain the table: their failure is reported, not fatal.
+      results.errors.push(`${hosts} hosts, timing muster's phases: ${(error as Error).message}`);
+      log(`[${hosts}] timing muster's phases FAILED: ${(error as Error).message}`);
+    }
+  }
+  await resetHosts(fleet.hosts);
+}
+
+async function musterStartupMedian(home: string, runs: number): Promise<number> {
+  const times = [];
+  for (let i = 0; i < Math.max(3, runs); i++) times.push(await musterStartup(home));
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+async function machine(versions: Record<string, string>): Promise<Machine> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1].trim() ?? "unknown CPU";
+  const memKb = Number(/^MemTotal:\s+(\d+) kB/m.exec(meminfo)?.[1] ?? 0);
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpus: navigator.hardwareConcurrency,
+    cpuModel,
+    memoryGib: memKb / 2 ** 20,
+    loadAtStart: await loadAverage(),
+    versions,
+  };
+}
+
+async function loadAverage(): Promise<[number, number, number]> {
+  const [one, five, fifteen] = (await Deno.readTextFile("/proc/loadavg")).split(" ").map(Number);
+  return [one, five, fifteen];
+}
+
+/** Versions for the table's header. */
+async function softwareVersions(ansible: string | undefined): Promise<Record<string, string>> {
+  const capture = async (name: string, args: string[]) => {
+    try {
+      const output = await new Deno.Command(name, { args, stdin: "null" }).output();
+      const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+      return output.success ? text.split("\n")[0].trim() : undefined;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  };
+  const commit = await capture("git", [
+    "-C",
+    new URL("..", import.meta.url).pathname,
+    "rev-parse",
+    "--short",
+    "HEAD",
+  ]);
+  const ssh = await capture("ssh", ["-V"]);
+  const versions: Record<string, string> = {
+    muster: `at ${commit ?? "unknown commit"} (plus any uncommitted changes)`,
+    Deno: Deno.version.deno,
+    Linux: Deno.osRelease(),
+  };
+  if (ssh) versions.OpenSSH = ssh;
+  if (ansible) versions["ansible-core"] = ansible.replace(/^ansible-playbook \[core (.+)\]$/, "$1");
+  return versions;
+}
+
+function log(text: string): void {
+  console.error(`bench: ${text}`);
+}

@@ -1,0 +1,147 @@
+/**
+ * The benchmark's workload, the same for muster, the floor and Ansible: on every host the
+ * `flame` user, the layout under `/usr/local/flame`, the four binaries of the profiles
+ * `control-plane` and `cache` (each at least 8 MiB), `sbin/flmenv.sh`, the cluster
+ * configuration and two systemd units (with a `daemon-reload`), then a check that each
+ * binary runs `--version`. This is the issue's "Flame-like install".
+ */
+import { fileURLToPath } from "node:url";
+import { clusterConfig, flmenv } from "../roles/install/templates.ts";
+import { unitFile } from "../roles/systemd/units.ts";
+import { binariesFor, type Profile, servicesFor } from "../src/flame/components.ts";
+import { LAYOUT, under, UNIT_DIR } from "../src/flame/layout.ts";
+import type { FlameSpec } from "../src/flame/spec.ts";
+
+const FIXTURE = fileURLToPath(new URL("../tests/fixtures/flame", import.meta.url));
+
+/** Profiles of every benchmark host: four binaries, two units, no SDK. */
+export const PROFILES: Profile[] = ["control-plane", "cache"];
+/** The binaries every host receives. */
+export const BINARIES: string[] = binariesFor(PROFILES);
+/** Where Flame goes (muster's default prefix). */
+export const PREFIX = "/usr/local/flame";
+
+/** A built Flame source whose binaries have a realistic size. */
+export interface Source {
+  /** The source directory, for `muster install --src-dir DIR --skip-build`. */
+  dir: string;
+  /** `DIR/target/release`: the binaries, for Ansible and the floor. */
+  binDir: string;
+  /** Size of each binary in bytes. */
+  binarySize: number;
+  /** Seconds cargo took (not part of any measurement). */
+  buildSeconds: number;
+}
+
+/**
+ * Copies the Flame fixture into `dir`, builds it with cargo, and grows each built binary to
+ * `binaryBytes` by appending deterministic pseudo-random bytes (incompressible, so `ssh -C`
+ * gains nothing; an ELF binary still runs with trailing bytes, so `--version` checks pass).
+ */
+export async function prepareSource(dir: string, binaryBytes: number): Promise<Source> {
+  await command("cp", ["-a", `${FIXTURE}/.`, dir]);
+  await Deno.remove(`${dir}/target`, { recursive: true }).catch(() => {});
+  const started = performance.now();
+  await command("cargo", ["build", "--release", "--offline", "--quiet"], dir);
+  const buildSeconds = (performance.now() - started) / 1000;
+  const binDir = `${dir}/target/release`;
+  for (const name of BINARIES) {
+    const path = `${binDir}/${name}`;
+    const built = await Deno.readFile(path);
+    if (built.length > binaryBytes) {
+      throw new Error(`Cannot pad ${path}: it is already ${built.length} bytes`);
+    }
+    const padded = new Uint8Array(binaryBytes);
+    padded.set(built);
+    padded.set(noise(binaryBytes - built.length, seedOf(name)), built.length);
+    // cargo hard-links target/release/X to deps/: replace the link, never write through it.
+    await Deno.remove(path);
+    await Deno.writeFile(path, padded, { mode: 0o755 });
+  }
+  return { dir, binDir, binarySize: binaryBytes, buildSeconds };
+}
+
+/** `length` bytes of xorshift32 noise from `seed` (never 0): the same bytes on every run. */
+export function noise(length: number, seed: number): Uint8Array {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    words[i] = x;
+  }
+  return new Uint8Array(words.buffer, 0, length);
+}
+
+function seedOf(name: string): number {
+  let hash = 2166136261;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return hash || 1;
+}
+
+/**
+ * The inventory variables of one host: its profiles, and endpoints on its own address (fleet
+ * hosts share one network namespace). Ansible reads the same inventory.
+ */
+export function hostVars(address: string): Record<string, unknown> {
+  return {
+    flame_profiles: PROFILES,
+    flame_endpoint: `http://${address}:8080`,
+    flame_cache_endpoint: `grpc://${address}:9090`,
+  };
+}
+
+/** The wanted state muster derives from `hostVars(address)` with `--no-enable`. */
+export function flameSpecOf(address: string): FlameSpec {
+  return {
+    prefix: PREFIX,
+    profiles: PROFILES,
+    clusterName: "flame",
+    endpoint: `http://${address}:8080`,
+    cacheEndpoint: `grpc://${address}:9090`,
+    systemd: true,
+    enable: false,
+    clean: false,
+    serviceUser: "flame",
+    readyTimeoutS: 30,
+    stamp: "",
+  };
+}
+
+/**
+ * Writes, under `root`, the files one host ends up with, as the floor sends them: the
+ * prefix tree (`usr/local/flame`, binaries hard-linked from `binDir`) and the units
+ * (`etc/systemd/system`), with their final modes. Generated files come from muster's own
+ * templates, so the floor writes exactly what muster writes.
+ */
+export async function stageHost(root: string, address: string, binDir: string): Promise<void> {
+  const spec = flameSpecOf(address);
+  const prefix = `${root}${PREFIX}`;
+  for (const dir of LAYOUT) {
+    const path = under(prefix, dir.path);
+    await Deno.mkdir(path, { recursive: true });
+    await Deno.chmod(path, dir.mode);
+  }
+  for (const name of BINARIES) await Deno.link(`${binDir}/${name}`, `${prefix}/bin/${name}`);
+  await writeText(`${prefix}/sbin/flmenv.sh`, flmenv(spec), 0o755);
+  await writeText(`${prefix}/conf/flame-cluster.yaml`, clusterConfig(spec), 0o644);
+  await Deno.mkdir(`${root}${UNIT_DIR}`, { recursive: true });
+  for (const service of servicesFor(PROFILES)) {
+    await writeText(`${root}${UNIT_DIR}/${service.unit}.service`, unitFile(spec, service), 0o644);
+  }
+}
+
+async function writeText(path: string, text: string, mode: number): Promise<void> {
+  await Deno.writeTextFile(path, text);
+  await Deno.chmod(path, mode);
+}
+
+async function command(name: string, args: string[], cwd?: string): Promise<void> {
+  const output = await new Deno.Command(name, { args, cwd, stdin: "null" }).output();
+  if (!output.success) {
+    throw new Error(`${name} ${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+}
