@@ -56,8 +56,11 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   });
   const first = runnable[0];
   try {
+    const limit = context.uploads ?? ((task) => task());
     await pool(uploads, UPLOADS_PER_HOST, async (upload) => {
-      await transport!.put(upload.source, upload.stagePath, { mode: 0o600, signal: context.signal });
+      await limit(() =>
+        transport!.put(upload.source, upload.stagePath, { mode: 0o600, signal: context.signal })
+      );
     });
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;

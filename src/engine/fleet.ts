@@ -80,3 +80,23 @@ export async function pool<T>(items: T[], limit: number, work: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
+
+/** A function that runs tasks with at most `limit` in flight, queueing the rest in order. */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** Makes a limiter shared by everyone who holds it (e.g. every host's uploads). */
+export function limiter(limit: number): Limiter {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { batches, batchSize, runFleet } from "./fleet.ts";
+import { batches, batchSize, limiter, runFleet } from "./fleet.ts";
 
 Deno.test("batchSize() takes a count or a percentage, and never less than one", () => {
   assertEquals(batchSize(10, 3), 3);
@@ -57,4 +57,19 @@ Deno.test("runFleet() starts nothing new once the signal is aborted", async () =
     () => "skipped",
   );
   assertEquals(results, ["done", "done", "skipped", "skipped"]);
+});
+
+Deno.test("limiter() never lets more than its limit run at once, across all its holders", async () => {
+  const limit = limiter(3);
+  let running = 0;
+  let peak = 0;
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    limit(async () => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 2));
+      running--;
+      return i;
+    })));
+  assertEquals(peak, 3);
+  assertEquals(results, Array.from({ length: 20 }, (_, i) => i));
 });

@@ -2,6 +2,7 @@ import type { Connection, Transport } from "../transport/transport.ts";
 import { type Change, reported } from "./change.ts";
 import { ConnectionError, MusterError } from "./errors.ts";
 import type { Emit } from "./events.ts";
+import type { Limiter } from "./fleet.ts";
 import { type Facts, GatheredFacts } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 import type { HostResult, StepResult } from "./result.ts";
@@ -19,6 +20,8 @@ export interface HostContext {
   emit: Emit;
   /** Exit code of a host that cannot be reached (install 3, uninstall 4). */
   unreachableExitCode: number;
+  /** Shared by every host of the run: bounds uploads in flight across the fleet (memory, CPU). */
+  uploads?: Limiter;
   signal?: AbortSignal;
 }
 

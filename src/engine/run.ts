@@ -1,6 +1,6 @@
 import type { Connection, Transport } from "../transport/transport.ts";
 import type { Emit } from "./events.ts";
-import { type FleetOptions, pool, runFleet } from "./fleet.ts";
+import { type FleetOptions, limiter, pool, runFleet } from "./fleet.ts";
 import { applyHost } from "./apply.ts";
 import { type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
 import type { HostResult } from "./result.ts";
@@ -20,6 +20,8 @@ export interface RunOptions extends FleetOptions {
   confirm?: (prepared: PreparedHost[]) => Promise<boolean>;
   /** Longest time one host may take. */
   hostTimeoutMs?: number;
+  /** Uploads in flight across the whole fleet. @default 12 */
+  maxUploads?: number;
 }
 
 /** What a run did: one result per host, in job order, and whether the user cancelled. */
@@ -35,6 +37,8 @@ export interface RunOutcome {
  */
 export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<RunOutcome> {
   const transports: Transport[] = [];
+  // Each upload holds a stream's buffers: bound them fleet-wide, not per host.
+  const uploads = limiter(options.maxUploads ?? 12);
   // Ctrl-C (options.signal) starts nothing new but lets running commands finish; only a
   // host's own timeout cancels a command that is running.
   const contextFor = () => {
@@ -47,6 +51,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       },
       emit: options.emit,
       unreachableExitCode: options.unreachableExitCode,
+      uploads,
       signal: signals.length ? AbortSignal.any(signals) : undefined,
     };
   };
