@@ -121,7 +121,7 @@ Deno.test("parseRecap() reads each host's counts from the PLAY RECAP", () => {
   assertEquals(tunedForks(30), 30);
 });
 
-Deno.test("phaseTimes() times each phase until the host's next event", () => {
+Deno.test("phaseTimes() sums each host's phases and tells the script's steps apart", () => {
   const result = {
     name: "h1",
     address: "a",
@@ -134,14 +134,21 @@ Deno.test("phaseTimes() times each phase until the host's next event", () => {
     [
       { at: 1000, event: { type: "host-start", host: "h1" } },
       { at: 1000, event: { type: "host-phase", host: "h1", phase: "connect" } },
-      { at: 1200, event: { type: "host-phase", host: "h1", phase: "facts" } },
-      { at: 1500, event: { type: "host-end", result } },
+      { at: 1200, event: { type: "host-phase", host: "h1", phase: "apply" } },
+      { at: 1300, event: { type: "host-phase", host: "h1", phase: "apply", role: "install", step: "a" } },
+      { at: 1400, event: { type: "host-phase", host: "h1", phase: "apply", role: "install", step: "b" } },
+      { at: 1600, event: { type: "host-end", result } },
     ],
     500,
-    1,
+    1.5,
   );
   assertEquals(times.prepareSeconds, 0.5);
-  assertEquals(times.phases.map((p) => [p.phase, p.medianSeconds]), [["connect", 0.2], ["facts", 0.3]]);
+  assertEquals(times.afterSeconds?.toFixed(3), "0.400");
+  assertEquals(times.lastStartSeconds, 0);
+  assertEquals(
+    times.phases.map((p) => [p.phase, Math.round(p.medianSeconds * 1000)]),
+    [["connect", 200], ["apply", 100], ["apply (script)", 300]],
+  );
 });
 
 Deno.test("fingerprintDiff() lists only the lines that differ", () => {

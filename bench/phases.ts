@@ -20,6 +20,10 @@ export interface PhaseTimes {
   prepareSeconds: number;
   /** Per phase, in the order the hosts go through them. */
   phases: { phase: string; medianSeconds: number; maxSeconds: number }[];
+  /** How long after the first host the last one started. */
+  lastStartSeconds?: number;
+  /** From the last host's end to the end of the call: closing connections, the report. */
+  afterSeconds?: number;
   /** The whole call. */
   totalSeconds: number;
   /** Anything odd seen on the way. */
@@ -61,37 +65,50 @@ async function timedRun(
   return phaseTimes(events, started, totalSeconds);
 }
 
-/** Folds timed events into phase durations (a phase lasts until the host's next event). */
+/**
+ * Folds timed events into phase durations: a phase lasts until the host's next event, and
+ * a phase a host enters several times counts once, summed. Events of the apply script's
+ * steps (`host-phase` with a `step`) count as `PHASE (script)`, so `apply` alone is the
+ * uploads until the script announces its first step.
+ */
 export function phaseTimes(
   events: { at: number; event: RunEvent }[],
   startedAt: number,
   totalSeconds: number,
 ): PhaseTimes {
   const byHost = new Map<string, { phase: string; at: number }[]>();
-  let firstHost: number | undefined;
   for (const { at, event } of events) {
-    if (event.type === "host-start") firstHost ??= at;
-    const host = event.type === "host-phase"
-      ? event.host
-      : event.type === "host-end"
-      ? event.result.name
-      : "";
-    if (!host) continue;
-    const marks = byHost.get(host) ?? [];
-    marks.push({ phase: event.type === "host-phase" ? event.phase : "end", at });
-    byHost.set(host, marks);
+    let host: string, phase: string;
+    if (event.type === "host-start") [host, phase] = [event.host, "start"];
+    else if (event.type === "host-phase") {
+      [host, phase] = [event.host, event.step === undefined ? event.phase : `${event.phase} (script)`];
+    } else if (event.type === "host-end") [host, phase] = [event.result.name, "end"];
+    else continue;
+    byHost.set(host, [...byHost.get(host) ?? [], { phase, at }]);
   }
   const durations = new Map<string, number[]>();
   for (const marks of byHost.values()) {
+    const own = new Map<string, number>();
     for (let i = 0; i + 1 < marks.length; i++) {
-      const list = durations.get(marks[i].phase) ?? [];
-      list.push((marks[i + 1].at - marks[i].at) / 1000);
-      durations.set(marks[i].phase, list);
+      if (marks[i].phase === "start") continue;
+      own.set(marks[i].phase, (own.get(marks[i].phase) ?? 0) + (marks[i + 1].at - marks[i].at) / 1000);
     }
+    for (const [phase, seconds] of own) durations.set(phase, [...durations.get(phase) ?? [], seconds]);
   }
+  const all = [...byHost.values()];
+  const starts = all.map((marks) => marks[0].at);
+  const ends = all.map((marks) => marks.at(-1)!.at);
+  const firstStart = all.length ? Math.min(...starts) : startedAt;
+  const lastEnd = all.length ? Math.max(...ends) : startedAt;
   return {
-    prepareSeconds: ((firstHost ?? startedAt) - startedAt) / 1000,
+    prepareSeconds: (firstStart - startedAt) / 1000,
     phases: [...durations].map(([phase, seconds]) => summary(phase, seconds)),
+    ...(all.length
+      ? {
+        lastStartSeconds: (Math.max(...starts) - firstStart) / 1000,
+        afterSeconds: totalSeconds - (lastEnd - startedAt) / 1000,
+      }
+      : {}),
     totalSeconds,
   };
 }

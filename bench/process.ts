@@ -1,7 +1,8 @@
 /**
- * Runs one measured command: wall time from spawn to exit and, when asked, the peak
- * resident set size of the process (GNU time's `%M` when `/usr/bin/time` exists, else the
- * process's own `VmHWM`, read from `/proc` while it runs).
+ * Runs one measured command: wall time from spawn to exit and, through `/usr/bin/time`
+ * when it exists, the CPU time of the process and its children and the peak resident set
+ * size of the largest of them (GNU time's `%U`, `%S`, `%M`). Without GNU time, the peak RSS
+ * is the process's own `VmHWM`, read from `/proc` while it runs, and the CPU time is unknown.
  */
 
 /** What a measured command did. */
@@ -10,15 +11,17 @@ export interface Timed {
   code: number;
   stdout: string;
   stderr: string;
-  /** Peak RSS of the process in MB (10^6 bytes), when measured. */
+  /** Peak RSS in MB (10^6 bytes) of the process, or of the largest of its children. */
   peakRssMb?: number;
+  /** User plus system CPU seconds of the process and every child it waited for. */
+  cpuSeconds?: number;
 }
 
 /** Options of `timed()`. */
 export interface TimedOptions {
   env?: Record<string, string>;
   cwd?: string;
-  /** Measure the process's peak RSS. @default false */
+  /** Measure the peak RSS even without GNU time (by polling /proc). @default false */
   rss?: boolean;
 }
 
@@ -27,10 +30,11 @@ const POLL_MS = 20;
 
 /** Runs `name args`, returning its output, exit code and wall time. */
 export async function timed(name: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
-  const useTime = options.rss === true && await exists(GNU_TIME);
-  const rssFile = useTime ? await Deno.makeTempFile({ prefix: "bench-rss-" }) : undefined;
+  const usageFile = await exists(GNU_TIME) ? await Deno.makeTempFile({ prefix: "bench-usage-" }) : undefined;
   try {
-    const [program, argv] = rssFile ? [GNU_TIME, ["-f", "%M", "-o", rssFile, name, ...args]] : [name, args];
+    const [program, argv] = usageFile
+      ? [GNU_TIME, ["-f", "%M %U %S", "-o", usageFile, name, ...args]]
+      : [name, args];
     const started = performance.now();
     const child = new Deno.Command(program, {
       args: argv,
@@ -40,24 +44,30 @@ export async function timed(name: string, args: string[], options: TimedOptions 
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const polling = options.rss && !rssFile ? pollPeak(child.pid, child.status) : undefined;
+    const polling = options.rss && !usageFile ? pollPeak(child.pid, child.status) : undefined;
     const output = await child.output();
     const seconds = (performance.now() - started) / 1000;
     const decoder = new TextDecoder();
-    let peakKb: number | undefined;
-    if (rssFile) {
-      const lines = (await Deno.readTextFile(rssFile)).trim().split("\n");
-      peakKb = Number(lines.at(-1));
-    } else if (polling) peakKb = await polling;
+    const usage: Partial<Timed> = {};
+    if (usageFile) {
+      // GNU time puts "Command exited with non-zero status N" before the figures.
+      const last = (await Deno.readTextFile(usageFile)).trim().split("\n").at(-1) ?? "";
+      const [peakKb, user, system] = last.split(" ").map(Number);
+      if (Number.isFinite(peakKb)) usage.peakRssMb = (peakKb * 1024) / 1e6;
+      if (Number.isFinite(user + system)) usage.cpuSeconds = user + system;
+    } else if (polling) {
+      const peakKb = await polling;
+      if (peakKb !== undefined) usage.peakRssMb = (peakKb * 1024) / 1e6;
+    }
     return {
       seconds,
       code: output.code,
       stdout: decoder.decode(output.stdout),
       stderr: decoder.decode(output.stderr),
-      ...(peakKb !== undefined && Number.isFinite(peakKb) ? { peakRssMb: (peakKb * 1024) / 1e6 } : {}),
+      ...usage,
     };
   } finally {
-    if (rssFile) await Deno.remove(rssFile).catch(() => {});
+    if (usageFile) await Deno.remove(usageFile).catch(() => {});
   }
 }
 

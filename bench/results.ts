@@ -20,8 +20,10 @@ export type Scenario = typeof SCENARIOS[number];
 /** One run of a scenario. */
 export interface Sample {
   seconds: number;
-  /** Peak RSS of the controller process in MB (muster only). */
+  /** Peak RSS of the controller process in MB (kept for muster only). */
   peakRssMb?: number;
+  /** CPU seconds (user + system) of the controller: the command and its child processes. */
+  cpuSeconds?: number;
 }
 
 /** The machine and the software the numbers come from. */

@@ -68,6 +68,18 @@ export function renderTable(results: BenchResults): string {
       `| ${ratio.label} | ${hosts.map((n) => ratioCell(results, ratio.of, ratio.to, n)).join(" | ")} |`
     ),
     "",
+    "## Controller CPU time, seconds (user + system of the command and its children; median)",
+    "",
+    "The work done on the controller, the machine the tool runs on (sshd and the hosts' commands are not " +
+    "counted, although on the local test fleet they share its CPUs).",
+    "",
+    header("Scenario"),
+    ...(Object.keys(LABELS) as Scenario[])
+      .filter((scenario) => results.samples[scenario])
+      .map((scenario) =>
+        `| ${LABELS[scenario]} | ${hosts.map((n) => cpuCell(results.samples[scenario]?.[n])).join(" | ")} |`
+      ),
+    "",
     "## muster's peak RSS, MB (the highest of the runs)",
     "",
     header("Scenario"),
@@ -114,6 +126,11 @@ export function ratio(results: BenchResults, of: Scenario, to: Scenario, hosts: 
 function ratioCell(results: BenchResults, of: Scenario, to: Scenario, hosts: number): string {
   const value = ratio(results, of, to, hosts);
   return value === undefined ? "–" : `${value.toFixed(value < 10 ? 2 : 1)}×`;
+}
+
+function cpuCell(samples: Sample[] | undefined): string {
+  const values = (samples ?? []).flatMap((sample) => sample.cpuSeconds ?? []);
+  return values.length ? seconds(median(values)) : "–";
 }
 
 function peakRss(samples: Sample[] | undefined): number | undefined {
@@ -167,7 +184,7 @@ function equivalence(results: BenchResults): string[] {
   if (entries.length === 0) return [];
   const lines = ["## Same end state", ""];
   lines.push(
-    "After each tool's first fresh install, the first host's state (flame account, every path under the " +
+    "After each tool's first fresh install on each fleet size, the first host's state (flame account, every path under the " +
       "prefix and the units with type, mode, owner and SHA-256) compared with muster's:",
     "",
   );
@@ -208,6 +225,10 @@ function phases(results: BenchResults): string[] {
           return phase ? `${seconds(phase.medianSeconds)} / ${seconds(phase.maxSeconds)}` : "–";
         })
       ),
+      ...(kind === "transport" ? [] : [
+        row(`${title}: last host started after the first`, (p) => seconds(p[kind].lastStartSeconds ?? NaN)),
+        row(`${title}: after the last host (closing, report)`, (p) => seconds(p[kind].afterSeconds ?? NaN)),
+      ]),
       row(`${title}: whole run`, (p) => seconds(p[kind].totalSeconds)),
     ];
   };
@@ -216,7 +237,9 @@ function phases(results: BenchResults): string[] {
     "",
     "One extra run of each command per fleet size, in the benchmark's process through muster's library API " +
     "(so without Deno's start), timing the engine's phase events; per host: median host / slowest host, " +
-    "seconds. `apply` is the uploads plus one script that applies and verifies. *transport alone* is " +
+    "seconds; a phase entered several times is summed per host. `apply` is the uploads (until the apply " +
+    "script announces its first step), `apply (script)` and `verify (script)` are the steps of the one script " +
+    "that applies and verifies. *transport alone* is " +
     "muster's SSH transport doing only this install's transfers on every host at once (connect, the " +
     "binaries four at a time, one sudo command): the least the engine can take with this transport.",
     "",
