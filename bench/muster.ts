@@ -1,3 +1,4 @@
+import { musterEnv } from "../tests/e2e/muster.ts";
 /**
  * muster, run as a user runs it (`deno run -A mod.ts ...`, a process of its own), against
  * the benchmark fleet; every run is checked against its JSON report.
@@ -52,18 +53,7 @@ export async function musterStartup(home: string): Promise<number> {
   return result.seconds;
 }
 
-/** muster's environment with HOME (known_hosts, journal) at `home`; Deno's and cargo's caches kept. */
-export function musterEnv(home: string): Record<string, string> {
-  const own = Deno.env.get("HOME");
-  return {
-    HOME: home,
-    XDG_STATE_HOME: `${home}/.local/state`,
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${own}/.cache/deno`,
-    RUSTUP_HOME: Deno.env.get("RUSTUP_HOME") ?? `${own}/.rustup`,
-    CARGO_HOME: Deno.env.get("CARGO_HOME") ?? `${own}/.cargo`,
-    NO_COLOR: "1",
-  };
-}
+export { musterEnv };
 
 /** An untimed `install --dry-run`, so that the first measured run pays no one-time cost. */
 export async function musterDryRun(context: BenchContext): Promise<void> {

@@ -7,26 +7,15 @@
 import { InventoryError, UsageError } from "../engine/errors.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { setKey } from "./yaml_positions.ts";
+import { PYTHON_ESCAPES } from "./python_literal.ts";
 import { typeName } from "./yaml_values.ts";
 
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\N\{[^}]+\}|\\[\\'"abfnrtv]/g;
-const SIMPLE_ESCAPES: Record<string, string> = {
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-};
 
 /** Ansible's `_decode_escapes`: Python escapes in a `k=v` word (`\N{...}` is left as is). */
 function decodeEscapes(text: string): string {
   return text.replace(ESCAPE, (m) => {
-    if (m[1] in SIMPLE_ESCAPES) return SIMPLE_ESCAPES[m[1]];
+    if (m[1] in PYTHON_ESCAPES) return PYTHON_ESCAPES[m[1]];
     if (m[1] === "N") return m;
     return String.fromCodePoint(parseInt(m.slice(2), 16));
   });

@@ -6,6 +6,21 @@
 
 import { setKey } from "./yaml_positions.ts";
 
+/** Python's one-character string escapes (`\n`, `\t`, ...), and a backslash-newline continuing a line. */
+export const PYTHON_ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  "\n": "",
+};
+
 /** What `literalEval` makes of a text: a value, or nothing when Python would not evaluate it. */
 export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
@@ -40,21 +55,8 @@ function decodeEscapes(body: string, bytes: boolean): string {
       continue;
     }
     const n = body[++i];
-    const simple: Record<string, string> = {
-      "\\": "\\",
-      "'": "'",
-      '"': '"',
-      a: "\x07",
-      b: "\b",
-      f: "\f",
-      n: "\n",
-      r: "\r",
-      t: "\t",
-      v: "\v",
-      "\n": "",
-    };
-    if (n in simple) {
-      out += simple[n];
+    if (n in PYTHON_ESCAPES) {
+      out += PYTHON_ESCAPES[n];
     } else if (n >= "0" && n <= "7") {
       const m = /^[0-7]{1,3}/.exec(body.slice(i))![0];
       out += String.fromCodePoint(parseInt(m, 8));

@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import type { JournalEntry } from "../../src/report/journal.ts";
 import { type FleetHost, startFleet } from "../fleet/fleet.ts";
-import { expectExit, fixtureCopy, MOD, muster } from "./muster.ts";
+import { expectExit, fixtureCopy, MOD, muster, musterEnv } from "./muster.ts";
 
 const CONTROL_PLANE = ["flame-object-cache", "flame-session-manager", "flmadm", "flmctl"];
 const WORKER = ["flame-executor-manager", "flmexec-service", "flmping-service"];
@@ -156,14 +156,7 @@ Deno.test("a 5-host Flame cluster over SSH", async (t) => {
           "--report",
           report,
         ],
-        env: {
-          HOME: fleet.home,
-          XDG_STATE_HOME: `${fleet.home}/.local/state`,
-          NO_COLOR: "1",
-          DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-          RUSTUP_HOME: Deno.env.get("RUSTUP_HOME") ?? `${Deno.env.get("HOME")}/.rustup`,
-          CARGO_HOME: Deno.env.get("CARGO_HOME") ?? `${Deno.env.get("HOME")}/.cargo`,
-        },
+        env: musterEnv(fleet.home),
         stdout: "piped",
         stderr: "piped",
       }).spawn();

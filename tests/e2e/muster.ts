@@ -18,13 +18,21 @@ export interface MusterRun {
   report?: RunReport;
 }
 
-/** Toolchain homes of this process, so a changed HOME keeps Deno's cache and rustup's toolchain. */
-function toolHomes(): Record<string, string> {
-  const home = Deno.env.get("HOME");
+/**
+ * The environment muster runs with in tests and the benchmark: NO_COLOR, and when `home` is
+ * given, HOME (known_hosts, journal and logs live under it) with Deno's cache and rustup's
+ * toolchain kept where this process has them.
+ */
+export function musterEnv(home?: string): Record<string, string> {
+  if (!home) return { NO_COLOR: "1" };
+  const own = Deno.env.get("HOME");
   return {
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${home}/.cache/deno`,
-    RUSTUP_HOME: Deno.env.get("RUSTUP_HOME") ?? `${home}/.rustup`,
-    CARGO_HOME: Deno.env.get("CARGO_HOME") ?? `${home}/.cargo`,
+    NO_COLOR: "1",
+    HOME: home,
+    XDG_STATE_HOME: `${home}/.local/state`,
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${own}/.cache/deno`,
+    RUSTUP_HOME: Deno.env.get("RUSTUP_HOME") ?? `${own}/.rustup`,
+    CARGO_HOME: Deno.env.get("CARGO_HOME") ?? `${own}/.cargo`,
   };
 }
 
@@ -38,11 +46,7 @@ export async function muster(
 ): Promise<MusterRun> {
   const reportFile = await Deno.makeTempFile({ prefix: "muster-report-", suffix: ".json" });
   try {
-    const env: Record<string, string> = { ...toolHomes(), NO_COLOR: "1", ...options.env };
-    if (options.home) {
-      env.HOME = options.home;
-      env.XDG_STATE_HOME = `${options.home}/.local/state`;
-    }
+    const env = { ...musterEnv(options.home), ...options.env };
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MOD, ...args, "--report", reportFile],
       env,
