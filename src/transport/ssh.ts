@@ -28,8 +28,9 @@ import {
   type ChannelResult,
   driveChannel,
   fileChunks,
+  openChannel,
+  type OpenedChannel,
   Slots,
-  type SshChannel,
   type SshClient,
 } from "./ssh_channel.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
@@ -264,8 +265,8 @@ class SshTransport implements Transport {
     const release = await this.#slots.acquire(signal);
     if (!release) throw this.#cancelled();
     try {
-      const channel = await this.#open(command, signal);
-      return await driveChannel(channel, {
+      const opened = await this.#open(command, signal);
+      return await driveChannel(opened, {
         ...options,
         cancelled: () => this.#cancelled(),
         lost: () => this.#lost === undefined ? undefined : this.#lostError(),
@@ -279,10 +280,10 @@ class SshTransport implements Transport {
    * Opens an exec channel. sshd frees a session a little after its channel closes, so
    * an open it refuses (MaxSessions) is retried with backoff before giving up.
    */
-  async #open(command: string, signal?: AbortSignal): Promise<SshChannel> {
+  async #open(command: string, signal?: AbortSignal): Promise<OpenedChannel> {
     for (let attempt = 0;; attempt++) {
       try {
-        return await this.#openOnce(command);
+        return await openChannel(this.#client, command);
       } catch (error) {
         if (this.#lost !== undefined) throw this.#lostError();
         const refused = (error as { reason?: unknown }).reason !== undefined;
@@ -296,16 +297,6 @@ class SshTransport implements Transport {
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 6)));
       if (signal?.aborted) throw this.#cancelled();
     }
-  }
-
-  #openOnce(command: string): Promise<SshChannel> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.#client.exec(command, (error, channel) => error ? reject(error) : resolve(channel));
-      } catch (error) {
-        reject(error); // ssh2 throws "Not connected" synchronously
-      }
-    });
   }
 }
 

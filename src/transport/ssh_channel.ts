@@ -21,6 +21,39 @@ export interface SshChannel extends Duplex {
   close(): void;
 }
 
+/**
+ * A channel just opened, with its exit status as recorded from the first moment: ssh2
+ * emits "exit" once and does not replay it, and when a quick command's packets arrive
+ * together it emits it in the same tick as the channel opens, before any awaiting code
+ * can listen.
+ */
+export interface OpenedChannel {
+  channel: SshChannel;
+  /** The exit code (128 + n for signal n), once the server has sent it. */
+  exitCode(): number | undefined;
+}
+
+/**
+ * Opens an exec channel for `command` and starts recording its exit status at once.
+ * Rejects with ssh2's error when the server refuses the channel.
+ */
+export function openChannel(client: SshClient, command: string): Promise<OpenedChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (error, channel) => {
+        if (error) return reject(error);
+        let code: number | undefined;
+        channel.once("exit", (exitCode: number | null, signalName?: string) => {
+          code = exitCode ?? 128 + (_SIGNALS[signalName ?? ""] ?? 0);
+        });
+        resolve({ channel, exitCode: () => code });
+      });
+    } catch (error) {
+      reject(error); // ssh2 throws "Not connected" synchronously
+    }
+  });
+}
+
 /** What goes to a command's stdin. */
 export type ChannelInput = string | Uint8Array | AsyncIterable<Uint8Array>;
 
@@ -48,13 +81,13 @@ export interface ChannelResult {
  * process group gets SIGTERM (where sshd allows it), the channel is closed and the
  * promise rejects with `cancelled()` at once.
  */
-export function driveChannel(channel: SshChannel, options: DriveOptions): Promise<ChannelResult> {
+export function driveChannel(opened: OpenedChannel, options: DriveOptions): Promise<ChannelResult> {
+  const { channel } = opened;
   const { signal, onStdout } = options;
   return new Promise((resolve, reject) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const decoder = new TextDecoder();
-    let code: number | undefined;
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
@@ -85,12 +118,10 @@ export function driveChannel(channel: SshChannel, options: DriveOptions): Promis
     });
     channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     channel.on("error", (error: Error) => fail(options.lost() ?? error));
-    channel.on("exit", (exitCode: number | null, signalName?: string) => {
-      code = exitCode ?? 128 + (_SIGNALS[signalName ?? ""] ?? 0);
-    });
     channel.on("close", () => {
       const done = () =>
         settle(() => {
+          const code = opened.exitCode();
           const lost = code === undefined ? options.lost() : undefined;
           if (lost) return reject(lost);
           const tail = decoder.decode();

@@ -1,6 +1,49 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { fileChunks, Slots } from "./ssh_channel.ts";
+import { EventEmitter } from "node:events";
+import { Duplex, Readable } from "node:stream";
+import {
+  driveChannel,
+  fileChunks,
+  openChannel,
+  Slots,
+  type SshChannel,
+  type SshClient,
+} from "./ssh_channel.ts";
+
+/**
+ * A client whose commands finish the way a quick command does when its packets arrive
+ * in one read: output, EOF, exit status and close, all in the tick the channel opens.
+ */
+function instantClient(exitCode: number | null, signalName?: string): SshClient {
+  return Object.assign(new EventEmitter(), {
+    exec(_command: string, callback: (error: Error | undefined, channel: SshChannel) => void) {
+      const channel = Object.assign(new Duplex({ read() {}, write: (_c, _e, done) => done() }), {
+        stderr: new Readable({ read() {} }),
+        signal() {},
+        close() {},
+      });
+      callback(undefined, channel);
+      channel.push("hi\n");
+      channel.push(null);
+      channel.stderr.push(null);
+      channel.emit("exit", exitCode, signalName);
+      channel.emit("close");
+    },
+    end() {},
+  });
+}
+
+Deno.test("the exit status survives a command that ends in the tick its channel opens", async () => {
+  const drive = async (client: SshClient) => {
+    const opened = await openChannel(client, "quick");
+    await new Promise((resolve) => setTimeout(resolve, 0)); // as a slot or a retry would
+    return await driveChannel(opened, { cancelled: () => new Error("cancelled"), lost: () => undefined });
+  };
+  const result = await drive(instantClient(3));
+  assertEquals([result.code, result.stdout.toString()], [3, "hi\n"]);
+  assertEquals((await drive(instantClient(null, "SIGTERM"))).code, 143);
+});
 
 Deno.test("Slots grants at most its size at once, in order", async () => {
   const slots = new Slots(2);
