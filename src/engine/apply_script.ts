@@ -28,7 +28,7 @@ export interface ApplyScript {
  * Each step announces itself with a marker on stdout and stderr, so a failure is pinned
  * to its step; steps may call `muster_warn TEXT`, `muster_note KEY VALUE` and
  * `muster_exit_at_least N` (non-fatal outcomes). Files are moved into place atomically
- * (copy next to the target, then rename). On failure the rollbacks of the started steps
+ * (copied, or for a staged file's last use moved, next to the target, then renamed). On failure the rollbacks of the started steps
  * run, newest first. Sources that are local paths are used in place when `localSources`.
  */
 export function applyScript(
@@ -45,6 +45,18 @@ export function applyScript(
     uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
     return stagePath;
   };
+  // A staged file's last use moves it into place (a rename when /tmp is on the target's
+  // filesystem) instead of copying it; the user's own files, used in place, are copied.
+  const usesLeft = new Map<string, number>();
+  for (const op of units.flatMap((unit) => unit.changes.flatMap((change) => change.ops))) {
+    if (op.kind === "upload") usesLeft.set(op.sha256, (usesLeft.get(op.sha256) ?? 0) + 1);
+  }
+  const fill = (op: Extract<Op, { kind: "upload" }>): string => {
+    const left = usesLeft.get(op.sha256)! - 1;
+    usesLeft.set(op.sha256, left);
+    const inPlace = options.localSources && typeof op.source === "string";
+    return left === 0 && !inPlace ? "move" : "copy";
+  };
   const body: string[] = [];
   units.forEach((unit, index) => {
     body.push(`muster_step=${index}; muster_mark ${index}`);
@@ -58,6 +70,7 @@ export function applyScript(
             quote(op.mode.toString(8).padStart(4, "0")),
             quote(op.owner ?? ""),
             quote(op.group ?? ""),
+            fill(op),
           ].join(" "),
         );
       }
@@ -78,9 +91,12 @@ export function applyScript(
     `muster_warn() { printf '%s\\n' "${mark}-warn:$*"; }`,
     `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,
     `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
+    // Under SELinux a moved file would keep /tmp's label, which systemd may not execute.
+    "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1",
     "muster_put() {",
     '  muster_tmp="$2.muster-tmp"',
-    '  { cp -- "$1" "$muster_tmp" && chmod "$3" "$muster_tmp" &&',
+    '  if [ "$6" = move ] && [ -n "$muster_movable" ]; then muster_fill="mv -f"; else muster_fill=cp; fi',
+    '  { $muster_fill -- "$1" "$muster_tmp" && chmod "$3" "$muster_tmp" &&',
     '    { [ -z "$4" ] || chown "$4:$5" "$muster_tmp"; } && mv -f -- "$muster_tmp" "$2"; } ||',
     '    { rm -f -- "$muster_tmp"; return 1; }',
     "}",

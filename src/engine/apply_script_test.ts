@@ -74,3 +74,45 @@ Deno.test("applyScript() moves uploaded files into place atomically with their m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("applyScript() renames a staged file into its last place, and never moves the user's own file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new TextEncoder().encode("binary\n");
+    const own = `${dir}/own`;
+    await Deno.writeFile(own, data);
+    const put = (source: string | Uint8Array, sha256: string, dest: string) => ({
+      kind: "upload" as const,
+      source,
+      sha256,
+      dest: `${dir}/${dest}`,
+      mode: 0o755,
+    });
+    const { script, uploads } = applyScript([{
+      changes: [{
+        action: "create",
+        target: "bin",
+        ops: [
+          put(data, "a", "first"),
+          put(data, "a", "second"),
+          put(own, "b", "third"),
+          put(own, "b", "fourth"),
+        ],
+      }],
+    }], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    assertEquals(uploads.length, 1, "the user's file is used in place, not uploaded");
+    await Deno.mkdir(`${dir}/stage`);
+    await Deno.writeFile(uploads[0].stagePath, data);
+    const stagedInode = (await Deno.stat(uploads[0].stagePath)).ino;
+    const result = await run(script);
+    assertEquals(result.code, 0, result.stderr);
+    for (const name of ["first", "second", "third", "fourth"]) {
+      assertEquals(await Deno.readFile(`${dir}/${name}`), data);
+    }
+    assertEquals((await Deno.stat(`${dir}/second`)).ino, stagedInode, "the last use is a rename");
+    assertEquals((await Deno.stat(`${dir}/first`)).ino === stagedInode, false, "earlier uses are copies");
+    assertEquals(await Deno.readFile(own), data, "the user's file stays where it is");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
