@@ -1,15 +1,9 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { EventEmitter } from "node:events";
+import { Buffer } from "node:buffer";
 import { Duplex, Readable } from "node:stream";
-import {
-  driveChannel,
-  fileChunks,
-  openChannel,
-  Slots,
-  type SshChannel,
-  type SshClient,
-} from "./ssh_channel.ts";
+import { driveChannel, openChannel, Slots, type SshChannel, type SshClient } from "./ssh_channel.ts";
 
 /**
  * A client whose commands finish the way a quick command does when its packets arrive
@@ -79,17 +73,55 @@ Deno.test("Slots.acquire() resolves undefined when its signal aborts while waiti
   assertEquals(typeof again, "function", "the aborted waiter gave its turn back");
 });
 
-Deno.test("fileChunks() yields a file's bytes in order", async () => {
+Deno.test("a file is streamed in order through a few reused buffers, never more in flight", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "data");
-    const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => i % 251);
+    const bytes = Uint8Array.from({ length: 1_000_000 }, (_, i) => (i * 7) % 251);
     await Deno.writeFile(path, bytes);
+    const received: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    // A channel that takes its time with each chunk, as a full SSH window makes ssh2 do.
+    const channel = Object.assign(
+      new Duplex({
+        read() {},
+        write(chunk: Uint8Array, _encoding, done) {
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          buffers.add(chunk.buffer);
+          setTimeout(() => {
+            received.push(new Uint8Array(chunk)); // a copy: Buffer#slice() is a view
+            inFlight--;
+            done();
+          }, 1);
+        },
+        final(done) {
+          done();
+          channel.push(null);
+          channel.stderr.push(null);
+          channel.emit("exit", 0);
+          setTimeout(() => channel.emit("close"), 5);
+        },
+      }),
+      { stderr: new Readable({ read() {} }), signal() {}, close() {} },
+    );
+    const client = Object.assign(new EventEmitter(), {
+      exec: (_command: string, callback: (error: Error | undefined, channel: SshChannel) => void) =>
+        callback(undefined, channel),
+      end() {},
+    });
     using file = await Deno.open(path);
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of fileChunks(file, 4096)) chunks.push(chunk);
-    assertEquals(chunks.map((c) => c.length), [4096, 4096, 1808]);
-    assertEquals(new Uint8Array(chunks.flatMap((c) => [...c])), bytes);
+    const result = await driveChannel(await openChannel(client, "cat"), {
+      input: file,
+      cancelled: () => new Error("cancelled"),
+      lost: () => undefined,
+    });
+    assertEquals(result.code, 0);
+    assertEquals(Buffer.concat(received).equals(bytes), true, "the bytes arrive whole and in order");
+    assertEquals(buffers.size <= 3, true, `${buffers.size} distinct buffers`);
+    assertEquals(mostInFlight <= 3, true, `${mostInFlight} chunks in flight`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
