@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { parseRecap, tunedForks } from "./ansible.ts";
 import { fingerprintDiff } from "./hosts.ts";
+import { MUSTER_RUN, musterRunArgs } from "./muster.ts";
 import { ansibleRunsAt, parseOptions } from "./options.ts";
 import { phaseTimes } from "./phases.ts";
 import type { BenchResults } from "./results.ts";
@@ -180,4 +181,12 @@ Deno.test("floor.sh is valid bash and explains its usage", async () => {
     .output();
   assertEquals(usage.code, 2);
   match(new TextDecoder().decode(usage.stderr), /usage: floor\.sh true\|install/);
+});
+
+Deno.test("the benchmark runs muster with the flags of deno.json's muster task", () => {
+  const mod = fileURLToPath(new URL("../mod.ts", import.meta.url));
+  assertEquals(musterRunArgs("deno run -A --v8-flags=--x mod.ts"), ["run", "-A", "--v8-flags=--x", mod]);
+  assertEquals(MUSTER_RUN.at(-1), mod);
+  ok(MUSTER_RUN.includes("-A"));
+  throws(() => musterRunArgs("bash scripts/muster.sh"), /not 'deno run \.\.\. mod\.ts'/);
 });

@@ -48,7 +48,7 @@ export interface BenchResults {
   binaryBytes: number;
   /** samples[scenario][hosts] */
   samples: Partial<Record<Scenario, Record<number, Sample[]>>>;
-  /** Seconds `deno run -A mod.ts --version` takes (median). */
+  /** Seconds `deno task muster --version` takes (median). */
   startupSeconds?: number;
   /** Per fleet size: where muster's time goes (`phases.ts`). */
   phases: Record<number, MusterPhases>;

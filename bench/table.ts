@@ -247,7 +247,7 @@ function phases(results: BenchResults): string[] {
     `|---|${sizes.map(() => "---:").join("|")}|`,
     ...(results.startupSeconds === undefined
       ? []
-      : [row("`deno run -A mod.ts --version` (Deno start, loading muster)", () =>
+      : [row("`deno task muster --version` (Deno start, loading muster)", () =>
         seconds(results.startupSeconds!))]),
     ...groups.flatMap(rows),
     "",
