@@ -27,9 +27,9 @@ export function directoriesStep(spec: FlameSpec): Step {
             action: "create",
             target: `${dir.path}/`,
             detail: `mode ${modeText(dir.mode)}${owner ? `, owner ${owner}` : ""}`,
+            // mkdir -m creates it with its mode (no chmod), and says why it cannot.
             ops: [
-              shOp(sh`mkdir -p -- ${dir.path}`),
-              shOp(sh`chmod ${modeText(dir.mode)} ${dir.path}`),
+              shOp(sh`mkdir -p -m ${modeText(dir.mode)} -- ${dir.path}`),
               ...(owner ? [shOp(sh`chown ${owner}:${owner} ${dir.path}`)] : []),
             ],
           });
