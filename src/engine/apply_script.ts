@@ -28,8 +28,9 @@ export interface ApplyScript {
  * Each step announces itself with a marker on stdout and stderr, so a failure is pinned
  * to its step; steps may call `muster_warn TEXT`, `muster_note KEY VALUE` and
  * `muster_exit_at_least N` (non-fatal outcomes). Files are moved into place atomically
- * (copied, or for a staged file's last use moved, next to the target, then renamed). On failure the rollbacks of the started steps
- * run, newest first. Sources that are local paths are used in place when `localSources`.
+ * (copied, or for a staged file's last use moved, next to the target, then renamed). On
+ * failure the rollbacks of the started steps run, newest first. Sources that are local
+ * paths are used in place when `localSources`; small texts are written by the script.
  */
 export function applyScript(
   units: ApplyUnit[],
@@ -37,12 +38,23 @@ export function applyScript(
 ): ApplyScript {
   const { nonce, stage } = options;
   const uploads = new Map<string, Upload>();
+  const stagePaths = new Map<string, string>();
+  const body: string[] = [];
+  /** Where the op's source is on the host; small texts are written there by the script itself. */
   const staged = (op: Extract<Op, { kind: "upload" }>): string => {
     if (options.localSources && typeof op.source === "string") return op.source;
-    const existing = uploads.get(op.sha256);
-    if (existing) return existing.stagePath;
-    const stagePath = `${stage}/${uploads.size}`;
-    uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
+    const existing = stagePaths.get(op.sha256);
+    if (existing) return existing;
+    const stagePath = `${stage}/${stagePaths.size}`;
+    stagePaths.set(op.sha256, stagePath);
+    const text = inlineText(op.source);
+    if (text === undefined) {
+      uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
+    } else {
+      // printf is a shell builtin: no process, and no channel of its own as an upload is.
+      if (stagePaths.size - uploads.size === 1) body.push(`(umask 077; mkdir -p -- ${quote(stage)})`);
+      body.push(`printf '%s' ${quote(text)} > ${quote(stagePath)}`);
+    }
     return stagePath;
   };
   // A staged file's last use moves it into place (a rename when /tmp is on the target's
@@ -57,15 +69,19 @@ export function applyScript(
     const inPlace = options.localSources && typeof op.source === "string";
     return left === 0 && !inPlace ? "move" : "copy";
   };
-  const body: string[] = [];
   units.forEach((unit, index) => {
     body.push(`muster_step=${index}; muster_mark ${index}`);
     for (const change of unit.changes) {
       for (const op of change.ops) {
+        if (op.kind === "sh") {
+          body.push(op.script);
+          continue;
+        }
+        const from = staged(op);
         body.push(
-          op.kind === "sh" ? op.script : [
+          [
             "muster_put",
-            quote(staged(op)),
+            quote(from),
             quote(op.dest),
             quote(op.mode.toString(8).padStart(4, "0")),
             quote(op.owner ?? ""),
@@ -166,4 +182,17 @@ export function parseApplyOutput(stdout: string, stderr: string, nonce: string):
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Largest file written by the script itself instead of uploaded. */
+const INLINE_BYTES = 64 * 1024;
+
+/** The source as text, when it is small generated UTF-8 without NUL (safe in a shell word). */
+function inlineText(source: string | Uint8Array): string | undefined {
+  if (typeof source === "string" || source.length > INLINE_BYTES || source.includes(0)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(source);
+  } catch {
+    return undefined;
+  }
 }

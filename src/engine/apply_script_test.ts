@@ -53,7 +53,7 @@ Deno.test("applyScript() stops at the first failing op, pins it to its step, and
 Deno.test("applyScript() moves uploaded files into place atomically with their mode, and cleans the stage", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const data = new TextEncoder().encode("content with 'quotes' and $(x)\n");
+    const data = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff]); // binary: uploaded
     const { script, uploads } = applyScript([{
       changes: [{
         action: "create",
@@ -78,7 +78,7 @@ Deno.test("applyScript() moves uploaded files into place atomically with their m
 Deno.test("applyScript() renames a staged file into its last place, and never moves the user's own file", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const data = new TextEncoder().encode("binary\n");
+    const data = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 2]); // binary, so uploaded
     const own = `${dir}/own`;
     await Deno.writeFile(own, data);
     const put = (source: string | Uint8Array, sha256: string, dest: string) => ({
@@ -112,6 +112,34 @@ Deno.test("applyScript() renames a staged file into its last place, and never mo
     assertEquals((await Deno.stat(`${dir}/second`)).ino, stagedInode, "the last use is a rename");
     assertEquals((await Deno.stat(`${dir}/first`)).ino === stagedInode, false, "earlier uses are copies");
     assertEquals(await Deno.readFile(own), data, "the user's file stays where it is");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() writes small texts itself, byte for byte, instead of uploading them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const texts = ['it\'s "quoted" $(touch x) `y` \\ ünï ✓\nno final newline', "", "line\n\n"];
+    const { script, uploads } = applyScript([{
+      changes: texts.map((text, i) => ({
+        action: "create" as const,
+        target: `t${i}`,
+        ops: [{
+          kind: "upload" as const,
+          source: new TextEncoder().encode(text),
+          sha256: `s${i}`,
+          dest: `${dir}/t${i}`,
+          mode: 0o644,
+        }],
+      })),
+    }], { nonce: "n", stage: `${dir}/stage`, localSources: false });
+    assertEquals(uploads, []);
+    const result = await run(script);
+    assertEquals(result.code, 0, result.stderr);
+    for (const [i, text] of texts.entries()) assertEquals(await Deno.readTextFile(`${dir}/t${i}`), text);
+    assertEquals(await Deno.stat(`${dir}/x`).then(() => true, () => false), false, "nothing in the text ran");
+    assertEquals(await Deno.stat(`${dir}/stage`).then(() => true, () => false), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
