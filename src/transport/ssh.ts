@@ -7,7 +7,7 @@
 
 import type { Buffer } from "node:buffer";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { NodeSSH } from "node-ssh";
 import { CancelledError, CommandError, ConnectionError, InstallError } from "../engine/errors.ts";
 import {
@@ -219,8 +219,8 @@ class SshTransport implements Transport {
   async put(source: string | Uint8Array, remotePath: string, options: PutOptions = {}): Promise<void> {
     const path = quote(remotePath);
     const mode = (options.mode ?? 0o600).toString(8);
-    const command =
-      `umask 077; mkdir -p -- "$(dirname -- ${path})" && cat > ${path} && chmod ${mode} -- ${path}`;
+    const parent = quote(posix.dirname(remotePath));
+    const command = `umask 077; mkdir -p -- ${parent} && cat > ${path} && chmod ${mode} -- ${path}`;
     let file: Deno.FsFile | undefined;
     if (typeof source === "string") {
       try {
