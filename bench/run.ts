@@ -13,7 +13,7 @@ import { runFloor, stageFloor } from "./floor.ts";
 import { fingerprint, fingerprintDiff, resetHosts } from "./hosts.ts";
 import { type MusterCase, musterDryRun, musterStartup, runMuster } from "./muster.ts";
 import { musterPhases } from "./phases.ts";
-import { ansibleRunsAt, type BenchOptions, parseOptions, USAGE } from "./options.ts";
+import { ansibleRunsOf, type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import type { Timed } from "./process.ts";
 import { addSample, type BenchResults, type Machine, type Scenario } from "./results.ts";
 import { renderTable } from "./table.ts";
@@ -163,7 +163,7 @@ async function measureSize(hosts: number, run: Run): Promise<void> {
     }
   }
 
-  const ansibleRuns = ansibleRunsAt(options, hosts);
+  const ansibleRuns = ansibleRunsOf(options);
   for (let round = 0; round < ansibleRuns; round++) {
     for (const settings of run.ansible) {
       await resetHosts(fleet.hosts);
