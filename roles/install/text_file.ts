@@ -35,7 +35,7 @@ export function textFileChanges(
   };
   if (current === undefined || !state) {
     // As Terraform shows a new file: its whole content, as a diff from nothing.
-    const diff = unifiedDiff(wanted.path, "", wanted.content);
+    const diff = unifiedDiff(wanted.path, undefined, wanted.content);
     return [{ action: "create", target: wanted.path, diff, ops: [upload] }];
   }
   if (current !== wanted.content) {

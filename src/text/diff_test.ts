@@ -14,3 +14,10 @@ Deno.test("unifiedDiff() shows the changed lines of a text file under its path",
     ].join("\n"),
   );
 });
+
+Deno.test("unifiedDiff() shows a new file as a diff from /dev/null", () => {
+  assertEquals(
+    unifiedDiff("/p/sbin/flmenv.sh", undefined, "export A=1\n"),
+    ["--- /dev/null", "+++ /p/sbin/flmenv.sh\twanted", "@@ -0,0 +1,1 @@", "+export A=1"].join("\n"),
+  );
+});
