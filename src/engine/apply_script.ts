@@ -40,9 +40,12 @@ export function applyScript(
   const uploads = new Map<string, Upload>();
   const stagePaths = new Map<string, string>();
   const body: string[] = [];
+  /** Whether the op's source is the user's own file, used where it is. */
+  const inPlace = (op: Extract<Op, { kind: "upload" }>): boolean =>
+    options.localSources && typeof op.source === "string";
   /** Where the op's source is on the host; small texts are written there by the script itself. */
   const staged = (op: Extract<Op, { kind: "upload" }>): string => {
-    if (options.localSources && typeof op.source === "string") return op.source;
+    if (inPlace(op)) return op.source as string;
     const existing = stagePaths.get(op.sha256);
     if (existing) return existing;
     const stagePath = `${stage}/${stagePaths.size}`;
@@ -52,7 +55,9 @@ export function applyScript(
       uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
     } else {
       // printf is a shell builtin: no process, and no channel of its own as an upload is.
-      if (stagePaths.size - uploads.size === 1) body.push(`(umask 077; mkdir -p -- ${quote(stage)})`);
+      // The first text makes the stage directory (uploads make it for themselves).
+      const firstText = stagePaths.size - uploads.size === 1;
+      if (firstText) body.push(`(umask 077; mkdir -p -- ${quote(stage)})`);
       body.push(`printf '%s' ${quote(text)} > ${quote(stagePath)}`);
     }
     return stagePath;
@@ -66,8 +71,7 @@ export function applyScript(
   const fill = (op: Extract<Op, { kind: "upload" }>): string => {
     const left = usesLeft.get(op.sha256)! - 1;
     usesLeft.set(op.sha256, left);
-    const inPlace = options.localSources && typeof op.source === "string";
-    return left === 0 && !inPlace ? "move" : "copy";
+    return left === 0 && !inPlace(op) ? "move" : "copy";
   };
   units.forEach((unit, index) => {
     body.push(`muster_step=${index}; muster_mark ${index}`);
