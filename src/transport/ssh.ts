@@ -109,6 +109,7 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
 
   const auth = await authMethods(user, connection.privateKeyFile, fail);
   const tried: string[] = [];
+  const algorithms: Record<string, string[]> = { cipher: CIPHERS };
   const config: Record<string, unknown> = {
     host: connection.address,
     port: connection.port,
@@ -116,7 +117,7 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
     readyTimeout: timeoutMs,
     keepaliveInterval: KEEPALIVE_INTERVAL_MS,
     keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-    algorithms: { cipher: CIPHERS },
+    algorithms,
     authHandler: () => {
       const next = auth.methods[tried.length];
       if (!next) return false;
@@ -137,10 +138,7 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
       throw fail(`cannot read ${file}: ${lowerFirst((error as Error).message)}`, error);
     }
     // Ask for the key types already recorded first, as OpenSSH does.
-    config.algorithms = {
-      cipher: CIPHERS,
-      serverHostKey: _hostKeyAlgorithms(knownKeyTypes(entries, name)),
-    };
+    algorithms.serverHostKey = _hostKeyAlgorithms(knownKeyTypes(entries, name));
     // Synchronous on purpose: with an asynchronous verifier, ssh2 1.17 under Deno now and
     // then stalls the key exchange until the timeout. A new key is recorded afterwards.
     config.hostVerifier = (key: Buffer): boolean => {
