@@ -206,13 +206,13 @@ function _sendSignal(channel: SshChannel, name: string): void {
 }
 
 /** Writes the input to the channel's stdin, respecting backpressure, then sends EOF. */
-function _feed(channel: SshChannel, input: ChannelInput | undefined): Promise<void> {
-  if (input === undefined) return Promise.resolve(void channel.end());
-  if (typeof input === "string") return Promise.resolve(void channel.end(Buffer.from(input)));
+async function _feed(channel: SshChannel, input: ChannelInput | undefined): Promise<void> {
+  if (input === undefined) return void channel.end();
+  if (typeof input === "string") return void channel.end(Buffer.from(input));
   if (input instanceof Uint8Array) {
-    return Promise.resolve(void channel.end(Buffer.from(input.buffer, input.byteOffset, input.length)));
+    return void channel.end(Buffer.from(input.buffer, input.byteOffset, input.length));
   }
-  return _feedFile(channel, input);
+  await _feedFile(channel, input);
 }
 
 /** Size of each of a file upload's buffers. */
