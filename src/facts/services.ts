@@ -36,7 +36,10 @@ export function parseShow(output: string): Map<string, UnitState> {
   const states = new Map<string, UnitState>();
   for (const block of output.split(/\n\s*\n/)) {
     const properties = new Map(
-      block.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      block.split("\n").map((line) => {
+        const at = line.indexOf("=");
+        return [line.slice(0, at), line.slice(at + 1)];
+      }),
     );
     const id = properties.get("Id");
     if (!id) continue;

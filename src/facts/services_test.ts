@@ -50,7 +50,7 @@ Deno.test("unitStatesFact() parses the daemonless systemctl, and a host without 
 Deno.test("unitStatesFact() asks systemctl once, for only the units that have a unit file", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // A systemctl that logs its arguments: the command must call it once, with both units.
+    // A systemctl that logs its arguments: one call at most, naming only units with a unit file.
     await Deno.writeTextFile(`${dir}/systemctl`, `#!/bin/sh\necho "$*" >> ${dir}/calls\n`, { mode: 0o755 });
     const fact = unitStatesFact(["ssh", "muster-no-such-unit"]);
     const output = await new Deno.Command("sh", {
@@ -58,7 +58,7 @@ Deno.test("unitStatesFact() asks systemctl once, for only the units that have a 
       env: { PATH: `${dir}:/usr/bin:/bin` },
     }).output();
     assertEquals(new TextDecoder().decode(output.stdout), "systemctl\n");
-    const calls = await Deno.readTextFile(`${dir}/calls`);
+    const calls = await Deno.readTextFile(`${dir}/calls`).catch(() => ""); // never called
     const hasSsh = await Deno.stat("/lib/systemd/system/ssh.service").then(() => true, () => false);
     assertEquals(calls, hasSsh ? "show ssh.service\n" : "");
   } finally {
