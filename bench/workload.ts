@@ -6,18 +6,21 @@
  * binary runs `--version`. This is the issue's "Flame-like install".
  */
 import { fileURLToPath } from "node:url";
-import { clusterConfig, flmenv } from "../roles/install/templates.ts";
+import { templateContext } from "../roles/install/files.ts";
 import { unitFile } from "../roles/systemd/units.ts";
-import { binariesFor, type Profile, servicesFor } from "../src/flame/components.ts";
-import { LAYOUT, under, UNIT_DIR } from "../src/flame/layout.ts";
-import type { FlameSpec } from "../src/flame/spec.ts";
+import { under, UNIT_DIR } from "../src/app/app.ts";
+import { loadApp } from "../src/app/load.ts";
+import { render } from "../src/app/render.ts";
+import type { AppSpec } from "../src/app/spec.ts";
+
+const flame = await loadApp("flame");
 
 const FIXTURE = fileURLToPath(new URL("../tests/fixtures/flame", import.meta.url));
 
 /** Profiles of every benchmark host: four binaries, two units, no SDK. */
-export const PROFILES: Profile[] = ["control-plane", "cache"];
+export const PROFILES: string[] = ["control-plane", "cache"];
 /** The binaries every host receives. */
-export const BINARIES: string[] = binariesFor(PROFILES);
+export const BINARIES: string[] = flame.artifactsFor(PROFILES);
 /** Where Flame goes (muster's default prefix). */
 export const PREFIX = "/usr/local/flame";
 
@@ -95,13 +98,22 @@ export function hostVars(address: string): Record<string, unknown> {
 }
 
 /** The wanted state muster derives from `hostVars(address)` with `--no-enable`. */
-export function flameSpecOf(address: string): FlameSpec {
+export function flameSpecOf(address: string): AppSpec {
+  const defaults = Object.fromEntries(
+    Object.entries(flame.definition.vars).filter(([, decl]) => decl.default !== undefined)
+      .map(([name, decl]) => [flame.varName(name), decl.default]),
+  );
   return {
+    app: flame,
     prefix: PREFIX,
     profiles: PROFILES,
-    clusterName: "flame",
-    endpoint: `http://${address}:8080`,
-    cacheEndpoint: `grpc://${address}:9090`,
+    vars: {
+      ...defaults,
+      flame_prefix: PREFIX,
+      flame_profiles: PROFILES,
+      flame_endpoint: `http://${address}:8080`,
+      flame_cache_endpoint: `grpc://${address}:9090`,
+    },
     systemd: true,
     enable: false,
     clean: false,
@@ -120,17 +132,21 @@ export function flameSpecOf(address: string): FlameSpec {
 export async function stageHost(root: string, address: string, binDir: string): Promise<void> {
   const spec = flameSpecOf(address);
   const prefix = `${root}${PREFIX}`;
-  for (const dir of LAYOUT) {
+  // The test fleet's hosts share the loopback network: their route to the cache is `lo`.
+  const context = templateContext(spec, { get: <T>() => "lo" as T });
+  for (const dir of flame.layout) {
     const path = under(prefix, dir.path);
     await Deno.mkdir(path, { recursive: true });
     await Deno.chmod(path, dir.mode);
   }
   for (const name of BINARIES) await Deno.link(`${binDir}/${name}`, `${prefix}/bin/${name}`);
-  await writeText(`${prefix}/sbin/flmenv.sh`, flmenv(spec), 0o755);
-  await writeText(`${prefix}/conf/flame-cluster.yaml`, clusterConfig(spec), 0o644);
+  for (const file of flame.definition.files ?? []) {
+    const text = render(flame.template(file.template), context, file.template);
+    await writeText(`${prefix}/${file.path}`, text, parseInt(file.mode ?? "0644", 8));
+  }
   await Deno.mkdir(`${root}${UNIT_DIR}`, { recursive: true });
-  for (const service of servicesFor(PROFILES)) {
-    await writeText(`${root}${UNIT_DIR}/${service.unit}.service`, unitFile(spec, service), 0o644);
+  for (const service of flame.servicesFor(PROFILES)) {
+    await writeText(`${root}${UNIT_DIR}/${service.name}.service`, unitFile(spec, service), 0o644);
   }
 }
 

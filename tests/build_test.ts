@@ -10,6 +10,9 @@ import { BuildError, CancelledError, UsageError } from "../src/engine/errors.ts"
 import type { RunEvent } from "../src/engine/events.ts";
 import { type Artifacts, type BuildOptions, prepareArtifacts } from "../roles/build/mod.ts";
 
+/** The Flame fixture's Python SDK, as Flame's definition builds it. */
+const SDK = [{ name: "flamepy", dir: "sdk/python" }];
+
 const FIXTURE = new URL("./fixtures/flame/", import.meta.url).pathname;
 const ALL = [
   "flame-session-manager",
@@ -103,7 +106,7 @@ async function build(options: Partial<BuildOptions>): Promise<Recorded> {
     verbose: false,
     dryRun: false,
     binaries: ALL,
-    sdk: false,
+    wheels: [],
     logDir: await tempDir("logs"),
     wheelCache: await wheelCache(),
     emit: (event) => events.push(event),
@@ -134,7 +137,7 @@ let built: { dir: string; cold: Recorded } | undefined;
 async function builtFixture(): Promise<{ dir: string; cold: Recorded }> {
   if (!built) {
     const dir = await fixtureCopy();
-    built = { dir, cold: await build({ srcDir: dir, sdk: true }) };
+    built = { dir, cold: await build({ srcDir: dir, wheels: SDK }) };
     console.log(`cold build of the fixture and its wheel: ${built.cold.ms} ms`);
   }
   return built;
@@ -145,14 +148,14 @@ Deno.test("prepareArtifacts() builds every binary asked for, with its SHA-256 an
   try {
     assertEquals(artifacts.srcDir, dir);
     assertEquals(artifacts.planned, false);
-    assertEquals([...artifacts.binaries.keys()], ALL);
-    for (const [name, artifact] of artifacts.binaries) {
+    assertEquals([...artifacts.files.keys()], ALL);
+    for (const [name, artifact] of artifacts.files) {
       assertEquals(artifact.name, name);
       assertEquals(artifact.path, join(dir, "target", "release", name));
       assertEquals(artifact.sha256, await digest(artifact.path));
       assertEquals(artifact.size, (await Deno.stat(artifact.path)).size);
     }
-    assertEquals((await run(artifacts.binaries.get("flmctl")!.path, ["--version"])).trim(), "flmctl 0.1.0");
+    assertEquals((await run(artifacts.files.get("flmctl")!.path, ["--version"])).trim(), "flmctl 0.1.0");
 
     // Progress: the total comes from cargo metadata (7 packages with binaries + common).
     assertEquals(of(events, "build-start"), [{ type: "build-start", total: 8 }]);
@@ -174,7 +177,7 @@ Deno.test("prepareArtifacts() builds every binary asked for, with its SHA-256 an
 
 Deno.test("prepareArtifacts() builds the flamepy wheel once, with its SHA-256", async () => {
   const { cold: { artifacts } } = await builtFixture();
-  const wheel = artifacts.wheel!;
+  const wheel = artifacts.wheels.get("flamepy")!.main;
   assertEquals(wheel.name, "flamepy-0.1.0-py3-none-any.whl");
   assertEquals(wheel.path.endsWith("/" + wheel.name), true);
   ok(!wheel.path.startsWith(artifacts.srcDir), "the wheel is built outside the source");
@@ -186,9 +189,9 @@ Deno.test("prepareArtifacts() builds the flamepy wheel once, with its SHA-256", 
   // The wheel is kept in muster's cache (keyed by the SDK's sources) across runs and cleanups.
   assertEquals(await exists(wheel.path), true);
 
-  const { artifacts: again } = await build({ srcDir: artifacts.srcDir, binaries: [], sdk: true });
+  const { artifacts: again } = await build({ srcDir: artifacts.srcDir, binaries: [], wheels: SDK });
   try {
-    const whl = again.wheel!;
+    const whl = again.wheels.get("flamepy")!.main;
     assertEquals(whl.sha256, await digest(whl.path));
     assertEquals(whl.size, (await Deno.stat(whl.path)).size);
     assertEquals(whl.sha256, wheel.sha256, "the fixture's wheel is reproducible");
@@ -202,7 +205,7 @@ Deno.test("prepareArtifacts() builds the flamepy wheel once, with its SHA-256", 
   } finally {
     await again.cleanup();
   }
-  assertEquals(await exists(again.wheel!.path), true, "cleanup() keeps the cache");
+  assertEquals(await exists(again.wheels.get("flamepy")!.main.path), true, "cleanup() keeps the cache");
 });
 
 Deno.test("prepareArtifacts() on a built source compiles nothing and gives the same artifacts", async () => {
@@ -211,8 +214,8 @@ Deno.test("prepareArtifacts() on a built source compiles nothing and gives the s
   console.log(`warm build of the fixture: ${warm.ms} ms`);
   assertEquals(of(warm.events, "build-progress"), []);
   assertEquals(of(warm.events, "build-end").map((e) => e.ok), [true]);
-  for (const [name, artifact] of warm.artifacts.binaries) {
-    assertEquals(artifact.sha256, cold.artifacts.binaries.get(name)!.sha256, name);
+  for (const [name, artifact] of warm.artifacts.files) {
+    assertEquals(artifact.sha256, cold.artifacts.files.get(name)!.sha256, name);
   }
 });
 
@@ -223,8 +226,8 @@ Deno.test("prepareArtifacts() with skipBuild uses the binaries in target/release
     skipBuild: true,
     binaries: ["flmctl", "flmping"],
   });
-  assertEquals([...artifacts.binaries.keys()], ["flmctl", "flmping"]);
-  assertEquals(artifacts.binaries.get("flmctl"), cold.artifacts.binaries.get("flmctl"));
+  assertEquals([...artifacts.files.keys()], ["flmctl", "flmping"]);
+  assertEquals(artifacts.files.get("flmctl"), cold.artifacts.files.get("flmctl"));
   assertEquals(artifacts.planned, false);
   assertEquals(artifacts.logFile, undefined);
   assertEquals(events.filter((e) => e.type.startsWith("build-")), []);
@@ -249,23 +252,26 @@ Deno.test("prepareArtifacts() in a dry run builds nothing and plans from target/
   const { artifacts, events } = await build({
     srcDir: fresh,
     dryRun: true,
-    sdk: true,
+    wheels: SDK,
     wheelCache: await tempDir("no-wheels"),
   });
   assertEquals(artifacts.planned, true);
-  for (const artifact of artifacts.binaries.values()) {
+  for (const artifact of artifacts.files.values()) {
     assertEquals([artifact.sha256, artifact.size], ["", 0]);
     assertEquals(artifact.path, join(fresh, "target", "release", artifact.name));
   }
-  assertEquals(artifacts.wheel, { name: "flamepy", path: join(fresh, "sdk", "python"), sha256: "", size: 0 });
+  assertEquals(artifacts.wheels.get("flamepy"), {
+    main: { name: "flamepy", path: join(fresh, "sdk", "python"), sha256: "", size: 0 },
+    requirements: [],
+  });
   assertEquals(await exists(join(fresh, "target")), false);
   assertEquals(events.filter((e) => e.type.startsWith("build-")), []);
 
   const { dir, cold } = await builtFixture();
-  const planned = await build({ srcDir: dir, dryRun: true, sdk: true });
-  assertEquals(planned.artifacts.binaries.get("flmadm"), cold.artifacts.binaries.get("flmadm"));
+  const planned = await build({ srcDir: dir, dryRun: true, wheels: SDK });
+  assertEquals(planned.artifacts.files.get("flmadm"), cold.artifacts.files.get("flmadm"));
   // With this SDK's wheel in the cache, a dry run plans with it (so it shows no SDK change).
-  assertEquals(planned.artifacts.wheel, cold.artifacts.wheel);
+  assertEquals(planned.artifacts.wheels.get("flamepy"), cold.artifacts.wheels.get("flamepy"));
 });
 
 Deno.test("prepareArtifacts() fails a broken build with exit 2, the last lines and the full log", async () => {
@@ -326,9 +332,12 @@ Deno.test("prepareArtifacts() names the binaries a workspace does not build, wit
 Deno.test("prepareArtifacts() fails with exit 1 when the SDK is needed and sdk/python is missing", async () => {
   const dir = await fixtureCopy();
   await Deno.remove(join(dir, "sdk"), { recursive: true });
-  const error = await failure({ srcDir: dir, binaries: [], sdk: true, dryRun: true });
+  const error = await failure({ srcDir: dir, binaries: [], wheels: SDK, dryRun: true });
   ok(error instanceof UsageError);
-  assertEquals(error.message, `The source has no Python SDK: ${join(dir, "sdk", "python")} does not exist`);
+  assertEquals(
+    error.message,
+    `The source has no Python project for flamepy: ${join(dir, "sdk", "python")} does not exist`,
+  );
 });
 
 Deno.test("prepareArtifacts() clones srcRepo at srcRef and cleanup() removes the clone", async () => {
@@ -348,7 +357,7 @@ Deno.test("prepareArtifacts() clones srcRepo at srcRef and cleanup() removes the
   ok(artifacts.srcDir !== repo);
   ok(await exists(join(artifacts.srcDir, "Cargo.toml")));
   ok(await exists(join(artifacts.srcDir, ".git")));
-  assertEquals(artifacts.binaries.size, ALL.length);
+  assertEquals(artifacts.files.size, ALL.length);
   ok(of(events, "message").some((e) => e.text === `Cloning ${repo} (release-1)`));
   await artifacts.cleanup();
   assertEquals(await exists(dirname(artifacts.srcDir)), false);

@@ -12,6 +12,8 @@ import { capture, streamLines } from "./process.ts";
 
 /** Options of {@linkcode cargoBuild}. */
 export interface CargoBuildOptions {
+  /** How the app is named in messages. */
+  title?: string;
   /** The workspace directory. */
   dir: string;
   workspace: Workspace;
@@ -64,7 +66,7 @@ export async function cargoBuild(options: CargoBuildOptions): Promise<void> {
   } catch (error) {
     emit({ type: "build-end", ok: false, durationMs: Math.round(performance.now() - started) });
     if (error instanceof Deno.errors.NotFound) {
-      throw new BuildError("Cannot build Flame: cargo is not installed", {
+      throw new BuildError(`Cannot build ${options.title ?? "the project"}: cargo is not installed`, {
         hint: "Install the Rust toolchain (https://rustup.rs), or build elsewhere and use --skip-build",
       });
     }

@@ -1,19 +1,21 @@
 /**
- * The `build` role: runs once per run, on the machine muster runs on. It gets the Flame
- * source (`--src-dir`, or a shallow clone of `--src-repo` at `--src-ref`), checks it is a
- * Cargo workspace that builds the binaries the selected hosts need, builds them with
- * `cargo build --release` (unless `--skip-build` or a dry run) and the Python SDK into a
- * wheel, and returns every artifact with its SHA-256 so that hosts receive only what differs.
+ * The `build` role: runs once per run, on the machine muster runs on. It gets the app's
+ * source (`--src-dir`, or a shallow clone of `--src-repo` at `--src-ref`); when the hosts
+ * need binaries, checks it is a Cargo workspace that builds them and builds them with
+ * `cargo build --release` (unless `--skip-build` or a dry run); builds the Python wheels the
+ * hosts' packages need (with their requirements, offline); and returns every artifact with
+ * its SHA-256 so that hosts receive only what differs.
  *
  * @example
  * ```ts ignore
  * const artifacts = await prepareArtifacts({
  *   srcDir: "~/flame-src", srcRepo: DEFAULT_SRC_REPO, srcRef: DEFAULT_SRC_REF,
  *   skipBuild: false, verbose: false, dryRun: false,
- *   binaries: ["flame-session-manager", "flmctl"], sdk: true, emit: () => {},
+ *   binaries: ["flame-session-manager", "flmctl"], wheels: [{ name: "flamepy", dir: "sdk/python" }],
+ *   emit: () => {},
  * });
  * try {
- *   console.log(artifacts.binaries.get("flmctl")?.sha256);
+ *   console.log(artifacts.files.get("flmctl")?.sha256);
  * } finally {
  *   await artifacts.cleanup();
  * }
@@ -22,13 +24,13 @@
 
 import { basename, join } from "node:path";
 import { BuildError, UsageError } from "../../src/engine/errors.ts";
-import type { Artifact, Artifacts } from "../../src/flame/artifacts.ts";
+import type { Artifact, Artifacts, WheelSet } from "../../src/app/artifacts.ts";
 import type { Emit } from "../../src/engine/events.ts";
 import { BuildLog } from "./build_log.ts";
 import { cargoBuild } from "./cargo.ts";
 import { sha256File } from "./sha256.ts";
 import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
-import { buildWheel } from "./wheel.ts";
+import { buildWheel, type WheelBuild } from "./wheel.ts";
 import { cacheDir, cachedWheel, sourceDigest, storeWheel } from "./wheel_cache.ts";
 
 /** The repository cloned when no `--src-dir` is given. */
@@ -36,11 +38,13 @@ export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
 /** The branch or tag cloned when no `--src-dir` is given. */
 export const DEFAULT_SRC_REF = "main";
 
-export type { Artifact, Artifacts };
+export type { Artifact, Artifacts, WheelBuild };
 
 /** Options of {@linkcode prepareArtifacts}. */
 export interface BuildOptions {
-  /** A local Flame source checkout; when absent, `srcRepo` is cloned. */
+  /** How the app is named in messages ("Pass --src-dir with a Flame source checkout"). @default "project" */
+  title?: string;
+  /** A local source checkout; when absent, `srcRepo` is cloned. */
   srcDir?: string;
   /** Repository to clone (a URL or a local path). Use {@linkcode DEFAULT_SRC_REPO} by default. */
   srcRepo: string;
@@ -52,10 +56,12 @@ export interface BuildOptions {
   verbose: boolean;
   /** Build nothing; plan binaries from `target/release` as found. */
   dryRun: boolean;
-  /** The binaries needed by the selected hosts' profiles. */
+  /** The binaries (built by cargo) needed by the selected hosts' profiles. */
   binaries: string[];
-  /** Whether the Python SDK wheel is needed. */
-  sdk: boolean;
+  /** Files taken as they are from the source: artifact name and path in the source. */
+  sourceFiles?: Array<{ name: string; path: string }>;
+  /** The Python wheels needed by the selected hosts' packages. */
+  wheels: WheelBuild[];
   /** Where the build log goes. @default `$XDG_STATE_HOME/muster/logs` (else a temporary directory) */
   logDir?: string;
   /** Where built wheels are kept across runs. @default `$XDG_CACHE_HOME/muster/wheels` */
@@ -69,14 +75,15 @@ export interface BuildOptions {
 }
 
 /**
- * Gets, checks and builds the Flame source; returns the artifacts with their SHA-256.
+ * Gets, checks and builds the source; returns the artifacts with their SHA-256.
  * Errors: `UsageError` (exit 1) for a bad source, a failed clone or a binary missing with
  * `skipBuild`; `BuildError` (exit 2, with `logFile`) when cargo or pip fail.
  */
 export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts> {
   const binaries = [...new Set(options.binaries)];
   const { emit, signal } = options;
-  const source = await obtainSource(options);
+  const title = options.title ?? "project";
+  const source = await obtainSource({ ...options, title });
   const tempDirs = source.tempDir ? [source.tempDir] : [];
   const cleanup = async () => {
     for (const dir of tempDirs.splice(0)) {
@@ -88,21 +95,25 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
   let log: BuildLog | undefined;
   try {
     const building = !options.dryRun && !options.skipBuild && binaries.length > 0;
-    const workspace = await readWorkspace(source.dir, { cargoRequired: building, signal });
+    const workspace = binaries.length === 0
+      ? undefined
+      : await readWorkspace(source.dir, { cargoRequired: building, signal, title });
     if (workspace) {
-      checkBinaries(source.dir, workspace, binaries);
-    } else {
+      checkBinaries(source.dir, workspace, binaries, title);
+    } else if (binaries.length > 0) {
       emit({
         type: "message",
         level: "warn",
         text: `Cannot check which binaries ${source.dir} builds: cargo is not installed`,
       });
     }
-    const sdkDir = join(source.dir, "sdk", "python");
-    if (options.sdk && !(await _stat(sdkDir))?.isDirectory) {
-      throw new UsageError(`The source has no Python SDK: ${sdkDir} does not exist`, {
-        hint: "Pass --src-dir with a Flame source checkout",
-      });
+    for (const wheel of options.wheels) {
+      const dir = join(source.dir, wheel.dir);
+      if (!(await _stat(dir))?.isDirectory) {
+        throw new UsageError(`The source has no Python project for ${wheel.name}: ${dir} does not exist`, {
+          hint: `Pass --src-dir with a ${title} source checkout`,
+        });
+      }
     }
 
     if (building) {
@@ -111,6 +122,7 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
         dir: source.dir,
         workspace: workspace!,
         binaries,
+        title,
         log,
         emit,
         verbose: options.verbose,
@@ -119,6 +131,15 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     }
     const releaseDir = join(workspace?.targetDir ?? join(source.dir, "target"), "release");
     const found = new Map<string, Artifact>();
+    for (const file of options.sourceFiles ?? []) {
+      const path = join(source.dir, file.path);
+      if (!(await _stat(path))?.isFile) {
+        throw new UsageError(`The source has no ${file.path} (artifact ${file.name}) in ${source.dir}`, {
+          hint: `Pass --src-dir with a ${title} source checkout`,
+        });
+      }
+      found.set(file.name, { name: file.name, path, ...await sha256File(path) });
+    }
     const missing: string[] = [];
     for (const name of binaries) {
       const path = join(releaseDir, name);
@@ -132,15 +153,17 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     }
     if (missing.length > 0) _missing(source.dir, missing, options.skipBuild, log);
 
-    let wheel: Artifact | undefined;
-    if (options.sdk) {
-      const digest = await sourceDigest(sdkDir, options.python ?? "python3");
+    const wheels = new Map<string, WheelSet>();
+    for (const wheel of options.wheels) {
+      const dir = join(source.dir, wheel.dir);
+      const digest = await sourceDigest(dir, options.python ?? "python3");
       const cache = options.wheelCache ? join(options.wheelCache, digest) : cacheDir(digest);
       let path = await cachedWheel(cache);
       if (!path && !options.dryRun) {
         log ??= await BuildLog.create(options.logDir);
         const built = await buildWheel({
-          sdkDir,
+          build: wheel,
+          srcDir: source.dir,
           python: options.python,
           log,
           emit,
@@ -148,17 +171,20 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
           signal,
         });
         tempDirs.push(built.tempDir);
-        path = await storeWheel(cache, built.path, built.name);
+        path = await storeWheel(cache, built);
       }
-      // A dry run builds nothing: it plans with this very SDK's cached wheel, when there is one.
-      wheel = path
-        ? { name: basename(path), path, ...await sha256File(path) }
-        : { name: "flamepy", path: sdkDir, sha256: "", size: 0 };
+      // A dry run builds nothing: it plans with this very project's cached wheels, when there are some.
+      wheels.set(wheel.name, {
+        main: path
+          ? { name: basename(path), path, ...await sha256File(path) }
+          : { name: wheel.name, path: dir, sha256: "", size: 0 },
+        requirements: path ? await artifactsIn(join(cache, "requirements")) : [],
+      });
     }
     return {
       srcDir: source.dir,
-      binaries: found,
-      wheel,
+      files: found,
+      wheels,
       planned: options.dryRun,
       logFile: log?.path,
       cleanup,
@@ -183,6 +209,21 @@ function _missing(dir: string, paths: string[], skipBuild: boolean, log?: BuildL
     logFile: log?.path,
     hint: log ? `For the full output see ${log.path}` : undefined,
   });
+}
+
+/** The wheels in a directory, in name order, with their checksums; none when it is missing. */
+async function artifactsIn(dir: string): Promise<Artifact[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".whl")) names.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return await Promise.all(
+    names.sort().map(async (name) => ({ name, path: join(dir, name), ...await sha256File(join(dir, name)) })),
+  );
 }
 
 async function _stat(path: string): Promise<Deno.FileInfo | undefined> {

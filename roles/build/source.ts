@@ -1,5 +1,5 @@
 /**
- * The Flame source: a local directory (`--src-dir`) or a shallow clone of `--src-repo` at
+ * An application's source: a local directory (`--src-dir`) or a shallow clone of `--src-repo` at
  * `--src-ref` into a temporary directory; then checked to be a Cargo workspace.
  */
 
@@ -19,6 +19,8 @@ export interface Source {
 
 /** Options of {@linkcode obtainSource}. */
 export interface SourceOptions {
+  /** How the app is named in messages. @default "project" */
+  title?: string;
   srcDir?: string;
   srcRepo: string;
   srcRef: string;
@@ -28,12 +30,13 @@ export interface SourceOptions {
 
 /** Returns `srcDir` resolved, or clones `srcRepo` at `srcRef` into a new temporary directory. */
 export async function obtainSource(options: SourceOptions): Promise<Source> {
+  const title = options.title ?? "project";
   if (options.srcDir !== undefined) {
     const dir = resolve(options.srcDir);
     const info = await _stat(dir);
     if (!info?.isDirectory) {
       throw new UsageError(`Source directory not found: ${dir}`, {
-        hint: "Pass --src-dir with a Flame source checkout, or leave it out to clone --src-repo",
+        hint: `Pass --src-dir with a ${title} source checkout, or leave it out to clone --src-repo`,
       });
     }
     return { dir };
@@ -57,7 +60,7 @@ export async function obtainSource(options: SourceOptions): Promise<Source> {
   } catch (error) {
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
     if (error instanceof Deno.errors.NotFound) {
-      throw new UsageError("Cannot clone the Flame source: git is not installed", {
+      throw new UsageError(`Cannot clone the ${title} source: git is not installed`, {
         hint: "Install git, or pass --src-dir with a local checkout",
       });
     }
@@ -73,10 +76,11 @@ export async function obtainSource(options: SourceOptions): Promise<Source> {
  */
 export async function readWorkspace(
   dir: string,
-  options: { cargoRequired: boolean; signal?: AbortSignal },
+  options: { cargoRequired: boolean; signal?: AbortSignal; title?: string },
 ): Promise<Workspace | undefined> {
   const manifest = join(dir, "Cargo.toml");
-  const hint = "Pass --src-dir with a Flame source checkout (a Cargo workspace)";
+  const title = options.title ?? "project";
+  const hint = `Pass --src-dir with a ${title} source checkout (a Cargo workspace)`;
   let text: string;
   try {
     text = await Deno.readTextFile(manifest);
@@ -94,7 +98,7 @@ export async function readWorkspace(
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     if (!options.cargoRequired) return undefined;
-    throw new BuildError("Cannot build Flame: cargo is not installed", {
+    throw new BuildError(`Cannot build ${title}: cargo is not installed`, {
       hint: "Install the Rust toolchain (https://rustup.rs), or build elsewhere and use --skip-build",
     });
   }
@@ -110,13 +114,18 @@ export async function readWorkspace(
 }
 
 /** Throws a `UsageError` naming the binaries the workspace does not build. */
-export function checkBinaries(dir: string, workspace: Workspace, binaries: readonly string[]): void {
+export function checkBinaries(
+  dir: string,
+  workspace: Workspace,
+  binaries: readonly string[],
+  title = "project",
+): void {
   const missing = binaries.filter((name) => !workspace.bins.has(name));
   if (missing.length === 0) return;
   const found = [...workspace.bins.keys()].sort().join(", ") || "none";
   throw new UsageError(
     `The Cargo workspace in ${dir} does not build ${missing.join(", ")} (its binaries: ${found})`,
-    { hint: "Is this a Flame source checkout? Pass --src-dir, or --src-repo and --src-ref, of one" },
+    { hint: `Is this a ${title} source checkout? Pass --src-dir, or --src-repo and --src-ref, of one` },
   );
 }
 

@@ -4,7 +4,7 @@
  * Lives in `$XDG_CACHE_HOME/muster/wheels/<digest>/`.
  */
 import { createHash } from "node:crypto";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 
 const SKIP = new Set(["build", "dist", "__pycache__", ".git", ".eggs"]);
 
@@ -47,17 +47,27 @@ export async function cachedWheel(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Stores a wheel in the cache atomically (copy to a sibling directory, then rename); returns its cached path. */
-export async function storeWheel(dir: string, wheelPath: string, name: string): Promise<string> {
+/**
+ * Stores a built wheel, and its requirements' wheels in `requirements/`, in the cache
+ * atomically (copy to a sibling directory, then rename); returns the wheel's cached path.
+ */
+export async function storeWheel(
+  dir: string,
+  built: { path: string; name: string; requirements: string[] },
+): Promise<string> {
   const parent = join(dir, "..");
   await Deno.mkdir(parent, { recursive: true });
   const staging = await Deno.makeTempDir({ dir: parent, prefix: ".store-" });
-  await Deno.copyFile(wheelPath, join(staging, name));
+  await Deno.copyFile(built.path, join(staging, built.name));
+  if (built.requirements.length) await Deno.mkdir(join(staging, "requirements"));
+  for (const path of built.requirements) {
+    await Deno.copyFile(path, join(staging, "requirements", basename(path)));
+  }
   try {
     await Deno.rename(staging, dir);
   } catch {
     // Another run stored it first: use theirs.
     await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
-  return (await cachedWheel(dir)) ?? wheelPath;
+  return (await cachedWheel(dir)) ?? built.path;
 }

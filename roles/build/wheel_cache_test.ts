@@ -26,7 +26,11 @@ Deno.test("storeWheel() keeps a wheel under its digest, and cachedWheel() finds 
     assertEquals(dir, `${home}/muster/wheels/abc`);
     assertEquals(await cachedWheel(dir), undefined);
     await Deno.writeTextFile(`${home}/w.whl`, "wheel");
-    const stored = await storeWheel(dir, `${home}/w.whl`, "flamepy-0.1.0-py3-none-any.whl");
+    const stored = await storeWheel(dir, {
+      path: `${home}/w.whl`,
+      name: "flamepy-0.1.0-py3-none-any.whl",
+      requirements: [],
+    });
     assertEquals(stored, `${dir}/flamepy-0.1.0-py3-none-any.whl`);
     assertEquals(await cachedWheel(dir), stored);
     assertEquals(await Deno.readTextFile(stored), "wheel");

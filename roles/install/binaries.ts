@@ -2,21 +2,19 @@ import { type Change, shOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { pathsFact, sha256Fact } from "../../src/facts/files.ts";
-import type { Artifacts } from "../../src/flame/artifacts.ts";
-import { ALL_BINARIES, binariesFor } from "../../src/flame/components.ts";
-import { paths } from "../../src/flame/layout.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import type { Artifacts } from "../../src/app/artifacts.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { attributesChange, cleaning, ownerOf } from "./context.ts";
 
 /**
- * `install`: the binaries of the host's profiles in `bin/`, mode 0755, sent only when
- * their checksum differs; Flame binaries of other profiles are removed.
+ * `install`: the artifacts of the host's profiles (binaries), each in its directory with its
+ * mode, sent only when their checksum differs; the app's artifacts of other profiles are removed.
  */
-export function binariesStep(spec: FlameSpec, artifacts: Artifacts): Step {
-  const where = paths(spec.prefix);
-  const wanted = binariesFor(spec.profiles);
-  const all = ALL_BINARIES.map((name) => where.bin(name));
+export function binariesStep(spec: AppSpec, artifacts: Artifacts): Step {
+  const { app } = spec;
+  const wanted = app.artifactsFor(spec.profiles);
+  const all = app.artifacts.map((name) => app.artifactPath(spec.prefix, name));
   const states = pathsFact(all);
   const sums = sha256Fact(all);
   return {
@@ -31,16 +29,17 @@ export function binariesStep(spec: FlameSpec, artifacts: Artifacts): Step {
       const owner = ownerOf(facts, spec);
       const changes: Change[] = [];
       for (const name of wanted) {
-        const artifact = artifacts.binaries.get(name);
+        const artifact = artifacts.files.get(name);
         if (!artifact) throw new InstallError(`No build artifact for ${name}`);
-        const dest = where.bin(name);
+        const dest = app.artifactPath(spec.prefix, name);
+        const mode = app.artifactMode(name);
         const state = found.get(dest);
         const upload = {
           kind: "upload" as const,
           source: artifact.path,
           sha256: artifact.sha256,
           dest,
-          mode: 0o755,
+          mode,
           owner,
           group: owner,
         };
@@ -51,12 +50,12 @@ export function binariesStep(spec: FlameSpec, artifacts: Artifacts): Step {
           const was = state.type === "file" ? short(hashes.get(dest) ?? "") : state.type;
           changes.push({ action: "change", target: dest, detail: `sha256 ${was} -> ${next}`, ops: [upload] });
         } else {
-          const change = attributesChange(dest, state, { mode: 0o755, owner });
+          const change = attributesChange(dest, state, { mode, owner });
           if (change) changes.push(change);
         }
       }
-      for (const name of ALL_BINARIES) {
-        const dest = where.bin(name);
+      for (const name of app.artifacts) {
+        const dest = app.artifactPath(spec.prefix, name);
         if (!wanted.includes(name) && found.has(dest)) {
           changes.push({
             action: "remove",
@@ -69,10 +68,10 @@ export function binariesStep(spec: FlameSpec, artifacts: Artifacts): Step {
       return changes;
     },
     verify() {
-      return wanted.map((name) => {
-        const bin = where.bin(name);
+      return wanted.filter((name) => app.artifactMode(name) & 0o111).map((name) => {
+        const bin = app.artifactPath(spec.prefix, name);
         return sh`${bin} --version >/dev/null 2>&1 || [ -x ${bin} ] || { echo ${`${bin} does not run`} >&2; exit 1; }`;
-      }).join("\n");
+      }).join("\n") || undefined;
     },
   };
 }

@@ -1,12 +1,11 @@
 import { shOp } from "../../src/engine/change.ts";
 import type { Step } from "../../src/engine/step.ts";
-import { SERVICES } from "../../src/flame/components.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { cleaning, prefixFact } from "./context.ts";
 
 /** Where `--clean` keeps the old installation. */
-export function cleanBackupDir(spec: FlameSpec): string {
+export function cleanBackupDir(spec: AppSpec): string {
   return `${spec.prefix}.backup.${spec.stamp}`;
 }
 
@@ -14,9 +13,9 @@ export function cleanBackupDir(spec: FlameSpec): string {
  * `install --clean`, first half: stop the services and move the old installation aside
  * (one rename, so nothing is lost); if anything later fails, it is moved back.
  */
-export function cleanStep(spec: FlameSpec): Step {
+export function cleanStep(spec: AppSpec): Step {
   const backup = cleanBackupDir(spec);
-  const units = [...SERVICES].reverse().map((service) => `${service.unit}.service`);
+  const units = [...spec.app.services].reverse().map((service) => `${service.name}.service`);
   return {
     role: "install",
     name: "clean",
@@ -48,7 +47,7 @@ export function cleanStep(spec: FlameSpec): Step {
 }
 
 /** `install --clean`, second half: once the new installation is in place, keep only conf/ and data/ in the backup. */
-export function cleanFinishStep(spec: FlameSpec): Step {
+export function cleanFinishStep(spec: AppSpec): Step {
   const backup = cleanBackupDir(spec);
   return {
     role: "install",

@@ -2,7 +2,7 @@ import { type Change, shOp } from "../../src/engine/change.ts";
 import type { Facts } from "../../src/engine/fact.ts";
 import { pathsFact, type PathState } from "../../src/facts/files.ts";
 import { identityFact } from "../../src/facts/identity.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 
 /** Whether the install is system-wide: commands run as root on the host. */
@@ -11,17 +11,17 @@ export function systemWide(facts: Facts): boolean {
 }
 
 /** Owner of installed files: the service user system-wide, else whoever installs. */
-export function ownerOf(facts: Facts, spec: FlameSpec): string | undefined {
+export function ownerOf(facts: Facts, spec: AppSpec): string | undefined {
   return systemWide(facts) ? spec.serviceUser : undefined;
 }
 
 /** The prefix's own state. */
-export function prefixFact(spec: FlameSpec) {
+export function prefixFact(spec: AppSpec) {
   return pathsFact([spec.prefix]);
 }
 
 /** Whether `--clean` will move an existing installation aside, so later steps start from nothing. */
-export function cleaning(facts: Facts, spec: FlameSpec): boolean {
+export function cleaning(facts: Facts, spec: AppSpec): boolean {
   return spec.clean && facts.get(prefixFact(spec)).has(spec.prefix);
 }
 

@@ -2,14 +2,14 @@ import { type Change, shOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { pathsFact } from "../../src/facts/files.ts";
-import { LAYOUT, under } from "../../src/flame/layout.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import { under } from "../../src/app/app.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { attributesChange, cleaning, modeText, ownerOf } from "./context.ts";
 
-/** `install`: the directory layout under the prefix, with its modes and owner. */
-export function directoriesStep(spec: FlameSpec): Step {
-  const dirs = LAYOUT.map((dir) => ({ path: under(spec.prefix, dir.path), mode: dir.mode }));
+/** `install`: the app's directory layout under the prefix, with its modes and owner. */
+export function directoriesStep(spec: AppSpec): Step {
+  const dirs = spec.app.layout.map((dir) => ({ path: under(spec.prefix, dir.path), mode: dir.mode }));
   const states = pathsFact(dirs.map((dir) => dir.path));
   return {
     role: "install",

@@ -3,16 +3,16 @@ import { InstallError, SystemdError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { contentFact, pathsFact } from "../../src/facts/files.ts";
 import { unitStatesFact } from "../../src/facts/services.ts";
-import { SERVICES, servicesFor } from "../../src/flame/components.ts";
-import { UNIT_DIR } from "../../src/flame/layout.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import { UNIT_DIR } from "../../src/app/app.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { cleaning, prefixFact, systemWide } from "../install/context.ts";
 import { textFileChanges } from "../install/text_file.ts";
 import { unitFile } from "./units.ts";
-import { readinessCheck, systemctlAction } from "./wait.ts";
+import { systemctlAction, waitFor } from "./wait.ts";
 
-const RESTART_ON = ["binaries", "sdk", "flmenv", "config", "units"];
+/** Steps whose changes do not restart a service: they only prepare the host. */
+const NO_RESTART = ["clean", "account", "directories"];
 const NEEDS_ROOT_HINT = "run muster with sudo, set ansible_become for the host, or pass --no-systemd";
 
 /** Path of a unit file. */
@@ -21,32 +21,32 @@ export function unitPath(unit: string): string {
 }
 
 /**
- * `systemd`: the units of the host's services in `/etc/systemd/system`, units of services
- * it no longer runs removed, then `systemctl daemon-reload` when anything changed.
+ * `systemd`: the units of the host's services in `/etc/systemd/system`, units of the app's
+ * services it no longer runs removed, then `systemctl daemon-reload` when anything changed.
  */
-export function unitsStep(spec: FlameSpec): Step {
-  const services = servicesFor(spec.profiles);
-  const contents = SERVICES.map((service) => contentFact(unitPath(service.unit)));
-  const states = pathsFact(SERVICES.map((service) => unitPath(service.unit)));
+export function unitsStep(spec: AppSpec): Step {
+  const all = spec.app.services;
+  const services = spec.app.servicesFor(spec.profiles);
+  const contents = all.map((service) => contentFact(unitPath(service.name)));
+  const states = pathsFact(all.map((service) => unitPath(service.name)));
   return {
     role: "systemd",
     name: "units",
     exitCode: 4,
     facts: [...contents, states],
     plan(facts) {
-      if (!spec.systemd) return [];
+      if (!spec.systemd || all.length === 0) return [];
       if (!systemWide(facts)) {
         throw new InstallError("Installing systemd units needs root", { hint: NEEDS_ROOT_HINT });
       }
       const changes: Change[] = [];
-      SERVICES.forEach((service, i) => {
-        const path = unitPath(service.unit);
+      all.forEach((service, i) => {
+        const path = unitPath(service.name);
         const current = facts.get(contents[i]);
         if (services.includes(service)) {
-          const content = unitFile(spec, service);
           changes.push(
             ...textFileChanges(
-              { path, content, mode: 0o644, owner: "root" },
+              { path, content: unitFile(spec, service), mode: 0o644, owner: "root" },
               current,
               facts.get(states).get(path),
             ),
@@ -57,7 +57,7 @@ export function unitsStep(spec: FlameSpec): Step {
             target: path,
             detail: "service not part of this host's profiles",
             ops: [
-              shOp(sh`systemctl disable --now ${`${service.unit}.service`} >/dev/null 2>&1 || true`),
+              shOp(sh`systemctl disable --now ${`${service.name}.service`} >/dev/null 2>&1 || true`),
               shOp(sh`rm -f -- ${path}`),
             ],
           });
@@ -72,21 +72,22 @@ export function unitsStep(spec: FlameSpec): Step {
 }
 
 /**
- * `systemd` with `--enable`: enable and start the services in order (session manager,
- * object cache, executor manager), restarting those whose files changed; wait until the
- * session manager accepts connections; verify each is active.
+ * `systemd` with `--enable`: enable and start the services in order, restarting those whose
+ * files changed (a service's `restart_on` names the steps; by default any step that installs
+ * something); wait until each started service is ready and healthy by its checks; verify each
+ * is active.
  */
-export function servicesStep(spec: FlameSpec): Step {
-  const services = servicesFor(spec.profiles);
-  const states = unitStatesFact(services.map((service) => service.unit));
+export function servicesStep(spec: AppSpec): Step {
+  const services = spec.app.servicesFor(spec.profiles);
+  const states = unitStatesFact(services.map((service) => service.name));
   return {
     role: "systemd",
     name: "services",
     exitCode: 5,
     // Asking systemctl costs a process per unit: only when services are to be started.
-    facts: spec.systemd && spec.enable ? [states, prefixFact(spec)] : [],
+    facts: spec.systemd && spec.enable && services.length ? [states, prefixFact(spec)] : [],
     plan(facts, earlier) {
-      if (!spec.systemd || !spec.enable) return [];
+      if (!spec.systemd || !spec.enable || services.length === 0) return [];
       if (!systemWide(facts)) {
         throw new InstallError("Starting services needs root", { hint: NEEDS_ROOT_HINT });
       }
@@ -96,13 +97,16 @@ export function servicesStep(spec: FlameSpec): Step {
       if (!found.systemctl) {
         throw new SystemdError("systemctl was not found on the host", { hint: "pass --no-systemd" });
       }
-      // Running services pick up new binaries, config or units only on restart.
-      const restart = earlier.some(({ step, changes }) =>
-        RESTART_ON.includes(step.name) && changes.some((change) => change.ops.length > 0)
-      );
+      // Running services pick up new files only on restart: handlers, notified by what changed.
+      const changed = earlier
+        .filter(({ changes }) => changes.some((change) => change.ops.length > 0))
+        .map(({ step }) => step.name);
       const changes: Change[] = [];
       for (const service of services) {
-        const state = found.units.get(service.unit);
+        const state = found.units.get(service.name);
+        const restart = changed.some((name) =>
+          service.restart_on ? service.restart_on.includes(name) : !NO_RESTART.includes(name)
+        );
         const actions: string[] = [];
         const ops = [];
         if (state?.enabled !== "enabled") {
@@ -116,13 +120,12 @@ export function servicesStep(spec: FlameSpec): Step {
           actions.push("restart (its files changed)");
           ops.push(shOp(systemctlAction(spec, service, "restart")));
         }
-        if (service.unit === "flame-session-manager" && ops.length > 0) {
-          ops.push(shOp(readinessCheck(spec, service)));
-        }
         if (ops.length > 0) {
+          if (service.ready) ops.push(shOp(waitFor(spec, service, service.ready)));
+          for (const check of service.health ?? []) ops.push(shOp(waitFor(spec, service, check)));
           changes.push({
             action: "change",
-            target: `service ${service.unit}`,
+            target: `service ${service.name}`,
             detail: actions.join(", "),
             ops,
           });
@@ -131,10 +134,10 @@ export function servicesStep(spec: FlameSpec): Step {
       return changes;
     },
     verify() {
-      if (!spec.systemd || !spec.enable) return undefined;
+      if (!spec.systemd || !spec.enable || services.length === 0) return undefined;
       return services.map((service) =>
-        sh`systemctl is-active --quiet ${`${service.unit}.service`} || ` +
-        sh`{ echo ${`${service.unit} is not active`} >&2; exit 1; }`
+        sh`systemctl is-active --quiet ${`${service.name}.service`} || ` +
+        sh`{ echo ${`${service.name} is not active`} >&2; exit 1; }`
       ).join("\n");
     },
   };

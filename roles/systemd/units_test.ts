@@ -1,26 +1,15 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { SERVICES } from "../../src/flame/components.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import { flame, flameSpec } from "../../src/app/testing.ts";
 import { unitFile } from "./units.ts";
 
-function spec(prefix: string, profiles: FlameSpec["profiles"]): FlameSpec {
-  return {
-    prefix,
-    profiles,
-    clusterName: "flame",
-    endpoint: "http://127.0.0.1:8080",
-    cacheEndpoint: "grpc://127.0.0.1:9090",
-    systemd: true,
-    enable: true,
-    clean: false,
-    serviceUser: "flame",
-    readyTimeoutS: 30,
-    stamp: "20260101-000000",
-  };
+const SERVICES = flame.services;
+
+function spec(prefix: string, profiles: string[]) {
+  return flameSpec({ prefix, profiles, enable: true });
 }
 
 Deno.test("unitFile() writes RFE333's unit with FLAME_HOME, the config and an appended log", () => {
-  const unit = unitFile({ ...spec("/opt/flame", ["control-plane"]), serviceUser: "flame" }, SERVICES[0]);
+  const unit = unitFile(spec("/opt/flame", ["control-plane"]), SERVICES[0]);
   for (
     const line of [
       "User=flame",
@@ -39,7 +28,7 @@ Deno.test("unitFile() writes RFE333's unit with FLAME_HOME, the config and an ap
 });
 
 Deno.test("unitFile() makes the executor manager require the session manager only where both run", () => {
-  const fem = SERVICES.find((s) => s.unit === "flame-executor-manager")!;
+  const fem = SERVICES.find((s) => s.name === "flame-executor-manager")!;
   const both = unitFile(spec("/opt/flame", ["control-plane", "worker"]), fem);
   match(both, /^Requires=flame-session-manager\.service$/m);
   match(both, /^After=network\.target flame-session-manager\.service$/m);
@@ -55,14 +44,14 @@ Deno.test("unitFile() output passes the real systemd-analyze verify", async () =
     await Deno.mkdir(`${prefix}/bin`);
     await Deno.mkdir(`${prefix}/work`);
     for (const service of SERVICES) {
-      await Deno.writeTextFile(`${prefix}/bin/${service.binary}`, "#!/bin/sh\n", { mode: 0o755 });
+      await Deno.writeTextFile(`${prefix}/bin/${service.name}`, "#!/bin/sh\n", { mode: 0o755 });
       await Deno.writeTextFile(
-        `${unitDir}/${service.unit}.service`,
+        `${unitDir}/${service.name}.service`,
         unitFile(spec(prefix, ["control-plane", "worker", "cache"]), service),
       );
     }
     const out = await new Deno.Command("systemd-analyze", {
-      args: ["verify", ...SERVICES.map((s) => `${unitDir}/${s.unit}.service`)],
+      args: ["verify", ...SERVICES.map((s) => `${unitDir}/${s.name}.service`)],
       env: { SYSTEMD_LOG_LEVEL: "warning" },
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);

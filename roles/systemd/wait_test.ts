@@ -1,22 +1,22 @@
 import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
-import { SERVICES } from "../../src/flame/components.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
-import { endpointAddress, readinessCheck } from "./wait.ts";
+import { flame, flameSpec } from "../../src/app/testing.ts";
+import { endpointAddress, waitFor } from "./wait.ts";
 
-function spec(endpoint: string, prefix: string): FlameSpec {
-  return {
+const SERVICES = flame.services;
+
+function spec(endpoint: string, prefix: string) {
+  return flameSpec({
     prefix,
     profiles: ["control-plane"],
-    clusterName: "flame",
-    endpoint,
-    cacheEndpoint: "grpc://127.0.0.1:9090",
-    systemd: true,
     enable: true,
-    clean: false,
-    serviceUser: "flame",
     readyTimeoutS: 1,
-    stamp: "20260101-000000",
-  };
+    vars: { flame_endpoint: endpoint },
+  });
+}
+
+/** The session manager's readiness check, as the definition declares it. */
+function readinessCheck(s: ReturnType<typeof spec>, service = SERVICES[0]): string {
+  return waitFor(s, service, service.ready!);
 }
 
 async function sh(script: string) {
@@ -59,4 +59,32 @@ Deno.test("readinessCheck() gives up after the timeout, saying where it waited a
   } finally {
     await Deno.remove(prefix, { recursive: true });
   }
+});
+
+Deno.test("waitFor() an HTTP check passes on the expected status and JSON field, and says what it got", async () => {
+  let healthy = true;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ status: healthy ? "healthy" : "unhealthy" }, { status: healthy ? 200 : 503 }),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/health`;
+    const check = { http: url, json: { status: "healthy" }, timeout: 1 };
+    assertEquals((await sh(waitFor(spec(url, "/opt/flame"), SERVICES[0], check))).code, 0);
+    healthy = false;
+    const failed = await sh(waitFor(spec(url, "/opt/flame"), SERVICES[0], check));
+    assertEquals(failed.code, 1);
+    match(failed.stderr, /did not answer healthy on http:\/\/127\.0\.0\.1:\d+\/health within 1s/);
+    match(failed.stderr, /answered HTTP 503, expected 200: \{"status":"unhealthy"\}/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("waitFor() a command check passes when the command exits 0", async () => {
+  const spec0 = spec("http://127.0.0.1:1", "/opt/flame");
+  assertEquals((await sh(waitFor(spec0, SERVICES[0], { command: "true" }))).code, 0);
+  const failed = await sh(waitFor(spec0, SERVICES[0], { command: "echo nope >&2; false", timeout: 0.5 }));
+  assertEquals(failed.code, 1);
+  match(failed.stderr, /nope/);
 });

@@ -1,9 +1,9 @@
 import { MusterError, UninstallExit } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { identityFact } from "../../src/facts/identity.ts";
-import { ALL_BINARIES } from "../../src/flame/components.ts";
-import { SYSTEM_PATHS } from "../../src/flame/prefix.ts";
-import { type Installation, installationFact } from "./facts.ts";
+import type { App } from "../../src/app/app.ts";
+import { SYSTEM_PATHS } from "../../src/app/prefix.ts";
+import { artifactDir, type Installation, installationFact } from "./facts.ts";
 import type { UninstallSpec } from "./spec.ts";
 
 const SUDO_HINT = "run muster with sudo, or set ansible_become for the host";
@@ -14,17 +14,16 @@ export function installed(installation: Installation): boolean {
     !(installation.kind === "directory" && installation.entries.length === 0);
 }
 
-/** The Flame binaries found in `bin/`. */
-export function flameBinaries(installation: Installation): string[] {
-  return installation.bin.filter((entry) => entry.type === "f" && ALL_BINARIES.includes(entry.name)).map((
-    e,
-  ) => e.name);
+/** The app's artifacts found in their directory (`bin/`). */
+export function appBinaries(app: App, installation: Installation): string[] {
+  return installation.bin.filter((entry) => entry.type === "f" && app.artifacts.includes(entry.name))
+    .map((entry) => entry.name);
 }
 
 /**
  * The host-side safety checks (RFE333 "Uninstall Safety Checks"), from facts: the prefix is
  * a real directory (not a symlink, not reached through one), does not resolve to a system
- * path, looks like a Flame installation, and can be removed by the user muster runs as.
+ * path, looks like an installation of the app, and can be removed by the user muster runs as.
  * Throws a `MusterError` with the exit code it means; a missing prefix passes (nothing to do).
  */
 export function checkInstallation(spec: UninstallSpec, installation: Installation, uid: number): void {
@@ -54,11 +53,18 @@ export function checkInstallation(spec: UninstallSpec, installation: Installatio
       "pass the resolved path with --prefix if that is the Flame installation",
     );
   }
-  if (flameBinaries(installation).length === 0 && installation.markers.length === 0) {
+  const { app } = spec;
+  if (appBinaries(app, installation).length === 0 && installation.markers.length === 0) {
+    const markers = app.definition.uninstall.markers;
+    const missing = [
+      ...(app.artifacts.length ? [`no ${app.title} binary in ${artifactDir(app)}/`] : []),
+      ...markers.slice(0, -1).map((marker) => `no ${marker}`),
+    ];
+    const last = markers.at(-1);
     fail(
-      "it does not look like a Flame installation (no Flame binary in bin/, no conf/flame-cluster.yaml, " +
-        "no sbin/flmenv.sh, no data/cache or data/packages)",
-      "check --prefix (or flame_prefix in the inventory)",
+      `it does not look like a${/^[aeiou]/i.test(app.title) ? "n" : ""} ${app.title} installation (` +
+        (last ? `${missing.join(", ")}${missing.length ? " or " : "no "}${last}` : missing.join(", ")) + ")",
+      `check --prefix (or ${app.varName("prefix")} in the inventory)`,
     );
   }
   if (uid !== 0 && (installation.foreign !== undefined || !installation.writable)) {
@@ -73,7 +79,7 @@ export function checkInstallation(spec: UninstallSpec, installation: Installatio
 
 /** `uninstall`: the safety checks; they change nothing, and a failure stops the host before anything runs. */
 export function checksStep(spec: UninstallSpec): Step {
-  const installation = installationFact(spec.prefix);
+  const installation = installationFact(spec.prefix, spec.app);
   return {
     role: "uninstall",
     name: "checks",

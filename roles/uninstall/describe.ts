@@ -1,7 +1,7 @@
 import type { PreparedHost } from "../../src/engine/host.ts";
 import { filesPlan } from "./files.ts";
 import { installationFact } from "./facts.ts";
-import { BACKED_UP, type UninstallSpec } from "./spec.ts";
+import { backedUp, type UninstallSpec } from "./spec.ts";
 
 /** What uninstall will do on one host, as the confirmation prompt and the summary show it. */
 export interface UninstallPlan {
@@ -34,11 +34,12 @@ export function describeUninstall(spec: UninstallSpec, prepared: PreparedHost): 
   const error = prepared.failure?.error.message ??
     prepared.steps.find((planned) => planned.error)?.error?.message;
   const installation = prepared.facts && !prepared.failure
-    ? prepared.facts.get(installationFact(spec.prefix))
+    ? prepared.facts.get(installationFact(spec.prefix, spec.app))
     : undefined;
   const files = installation ? filesPlan(spec, installation) : { remove: [], preserved: [], unknown: [] };
   const backupChange = changesOf("backup")[0];
-  const backedUp = backupChange ? BACKED_UP.filter((name) => files.remove.includes(name)) : [];
+  const backups = backedUp(spec.app);
+  const copied = backupChange ? backups.filter((name) => files.remove.includes(name)) : [];
   const all = prepared.steps.flatMap((planned) => planned.changes);
   return {
     host: connection.name,
@@ -52,9 +53,9 @@ export function describeUninstall(spec: UninstallSpec, prepared: PreparedHost): 
       .map((change) => change.target),
     preserve: files.preserved.map((name) => `${spec.prefix}/${name}/`),
     ...(backupChange && spec.backupDir
-      ? { backup: { dir: spec.backupDir, contents: backedUp.map((n) => `${n}/`) } }
+      ? { backup: { dir: spec.backupDir, contents: copied.map((n) => `${n}/`) } }
       : {}),
-    noBackup: spec.backupDir ? [] : BACKED_UP.filter((name) => files.remove.includes(name)).map(
+    noBackup: spec.backupDir ? [] : backups.filter((name) => files.remove.includes(name)).map(
       (name) => `${spec.prefix}/${name}/`,
     ),
     remains: files.unknown.map((name) => `${spec.prefix}/${name}`),

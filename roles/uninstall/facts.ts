@@ -1,4 +1,5 @@
 import type { Fact } from "../../src/engine/fact.ts";
+import type { App } from "../../src/app/app.ts";
 import { sh } from "../../src/transport/quote.ts";
 
 /** A directory entry: its name and `find -printf %y` type (`d`, `f`, `l`, ...). */
@@ -17,9 +18,9 @@ export interface Installation {
   linkTarget?: string;
   /** Top-level entries (empty unless the prefix is a real directory). */
   entries: Entry[];
-  /** Entries of `bin/` (empty unless it is a real directory). */
+  /** Entries of the artifacts' directory, e.g. `bin/` (empty unless it is a real directory). */
   bin: Entry[];
-  /** Which of the Flame markers exist as real files or directories (see `MARKERS`). */
+  /** Which of the app's markers (`uninstall.markers`) exist as real files or directories. */
   markers: string[];
   /** First path under the prefix not owned by the user commands run as (only checked when not root). */
   foreign?: string;
@@ -27,17 +28,15 @@ export interface Installation {
   writable: boolean;
 }
 
-/** Files and directories that only a Flame installation has. */
-export const MARKERS: readonly string[] = [
-  "conf/flame-cluster.yaml",
-  "sbin/flmenv.sh",
-  "data/cache",
-  "data/packages",
-];
+/** The directory the app's artifacts go to (`bin`), relative to the prefix. */
+export function artifactDir(app: App): string {
+  return Object.values(app.definition.artifacts)[0]?.to ?? "bin";
+}
 
-/** The installation at `prefix`, read in one command (names are NUL-separated and base64-encoded). */
-export function installationFact(prefix: string): Fact<Installation> {
-  const bin = `${prefix}/bin`;
+/** The installation of `app` at `prefix`, read in one command (names are NUL-separated and base64-encoded). */
+export function installationFact(prefix: string, app: App): Fact<Installation> {
+  const bin = `${prefix}/${artifactDir(app)}`;
+  const markers = app.definition.uninstall.markers;
   const parent = prefix.replace(/\/[^/]+$/, "") || "/";
   const marker = (path: string) => `${prefix}/${path}`;
   const command = [
@@ -48,14 +47,14 @@ export function installationFact(prefix: string): Fact<Installation> {
     sh`find ${prefix} -mindepth 1 -maxdepth 1 -printf '%y %f\\0' | base64 -w0; echo`,
     sh`printf 'bin:'; [ -d ${bin} ] && [ ! -L ${bin} ] && [ ! -L ${prefix} ] && ` +
     sh`find ${bin} -mindepth 1 -maxdepth 1 -printf '%y %f\\0' | base64 -w0; echo`,
-    sh`printf 'markers:'; [ -L ${prefix} ] || for m in ${MARKERS.map(marker)}; do ` +
+    sh`printf 'markers:'; [ -L ${prefix} ] || for m in ${markers.map(marker)}; do ` +
     sh`[ -e "$m" ] && [ ! -L "$m" ] && printf '%s\\0' "$m"; done | base64 -w0; echo`,
     sh`printf 'foreign:'; [ "$(id -u)" = 0 ] || { [ -d ${prefix} ] && [ ! -L ${prefix} ] && ` +
     sh`find ${prefix} -xdev ! -user "$(id -u)" -print -quit | tr -d '\\n' | base64 -w0; }; echo`,
     sh`printf 'writable:'; [ -w ${prefix} ] && [ -w ${parent} ] && printf yes; echo`,
   ].join("\n");
   return {
-    key: `uninstall-installation:${prefix}`,
+    key: `uninstall-installation:${prefix}:${artifactDir(app)}:${markers.join(",")}`,
     command,
     parse: (output) => parseInstallation(output, prefix),
   };

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { flame } from "../../src/app/testing.ts";
 import { installationFact, parseInstallation } from "./facts.ts";
 
 async function gather(command: string): Promise<string> {
@@ -18,7 +19,7 @@ Deno.test("installationFact() reads a real installation without following symlin
     await Deno.writeTextFile(`${prefix}/conf/flame-cluster.yaml`, "cluster: {}\n");
     await Deno.writeTextFile(`${prefix}/odd\nname`, "x");
     await Deno.symlink(`${dir}/outside`, `${prefix}/data`);
-    const fact = installationFact(prefix);
+    const fact = installationFact(prefix, flame);
     const found = fact.parse(await gather(fact.command), 0);
     assertEquals(found.kind, "directory");
     assertEquals(found.resolved, prefix);
@@ -33,7 +34,7 @@ Deno.test("installationFact() reads a real installation without following symlin
     assertEquals(found.writable, true);
 
     await Deno.symlink(prefix, `${dir}/link-flame`);
-    const linked = installationFact(`${dir}/link-flame`);
+    const linked = installationFact(`${dir}/link-flame`, flame);
     const viaLink = linked.parse(await gather(linked.command), 0);
     assertEquals(viaLink.kind, "symbolic link");
     assertEquals(viaLink.linkTarget, prefix);
@@ -45,7 +46,7 @@ Deno.test("installationFact() reads a real installation without following symlin
 });
 
 Deno.test("installationFact() says nothing is there for a missing prefix", async () => {
-  const fact = installationFact("/nonexistent/muster/flame");
+  const fact = installationFact("/nonexistent/muster/flame", flame);
   assertEquals(fact.parse(await gather(fact.command), 0), {
     entries: [],
     bin: [],

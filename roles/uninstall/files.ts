@@ -2,9 +2,9 @@ import { type Change, shOp } from "../../src/engine/change.ts";
 import { UninstallExit } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { sh } from "../../src/transport/quote.ts";
-import { flameBinaries, installed } from "./checks.ts";
-import { type Installation, installationFact } from "./facts.ts";
-import { type Keepable, REMOVED_IN_ORDER, type UninstallSpec } from "./spec.ts";
+import { appBinaries, installed } from "./checks.ts";
+import { artifactDir, type Installation, installationFact } from "./facts.ts";
+import { backedUp, preservedDirs, type UninstallSpec } from "./spec.ts";
 
 /** What the files step does with the top-level entries of the prefix. */
 export interface FilesPlan {
@@ -22,22 +22,23 @@ export function filesPlan(spec: UninstallSpec, installation: Installation): File
     return { remove: [], preserved: [], unknown: [] };
   }
   const names = new Set(installation.entries.map((entry) => entry.name));
-  const keep = (name: string) => name in spec.preserve && spec.preserve[name as Keepable];
+  const order = spec.app.definition.uninstall.remove;
+  const kept = preservedDirs(spec);
   return {
-    remove: REMOVED_IN_ORDER.filter((name) => names.has(name) && !keep(name)),
-    preserved: REMOVED_IN_ORDER.filter((name) => names.has(name) && keep(name)),
-    unknown: [...names].filter((name) => !REMOVED_IN_ORDER.includes(name)).sort(),
+    remove: order.filter((name) => names.has(name) && !kept.includes(name)),
+    preserved: order.filter((name) => names.has(name) && kept.includes(name)),
+    unknown: [...names].filter((name) => !order.includes(name)).sort(),
   };
 }
 
 /**
- * `uninstall`: remove `bin/`, `sbin/`, `sdk/`, `work/`, `data/`, `conf/` and `logs/` (each
- * unless preserved), then the prefix when it is empty; otherwise warn with what remains.
+ * `uninstall`: remove the app's top-level entries in its order (Flame: `bin/`, `sbin/`, `sdk/`,
+ * `work/`, `data/`, `conf/` and `logs/`), each unless preserved,, then the prefix when it is empty; otherwise warn with what remains.
  * `rm -rf --one-file-system` on paths inside the prefix: a symlink is removed as a link,
  * never followed, and nothing on another file system is touched.
  */
 export function filesStep(spec: UninstallSpec): Step {
-  const installation = installationFact(spec.prefix);
+  const installation = installationFact(spec.prefix, spec.app);
   const { prefix } = spec;
   return {
     role: "uninstall",
@@ -65,15 +66,15 @@ export function filesStep(spec: UninstallSpec): Step {
 }
 
 function detailOf(spec: UninstallSpec, installation: Installation, name: string): string | undefined {
-  if (name === "bin") {
-    const count = flameBinaries(installation).length;
-    return `${count} Flame binar${count === 1 ? "y" : "ies"}`;
+  const { app } = spec;
+  if (app.artifacts.length && name === artifactDir(app)) {
+    const count = appBinaries(app, installation).length;
+    return `${count} ${app.title} binar${count === 1 ? "y" : "ies"}`;
   }
-  if (name === "sbin") return installation.markers.includes("sbin/flmenv.sh") ? "flmenv.sh" : undefined;
-  if (name === "sdk") return "Python SDK";
-  if (name === "work") return "sessions and executors";
-  if (!["data", "conf", "logs"].includes(name)) return undefined;
-  return spec.backupDir ? `backed up to ${spec.backupDir}/${name}` : "no backup (--no-backup)";
+  if (backedUp(app).includes(name)) {
+    return spec.backupDir ? `backed up to ${spec.backupDir}/${name}` : "no backup (--no-backup)";
+  }
+  return app.layout.find((dir) => dir.path === name)?.detail;
 }
 
 /** Shell that refuses to go on when the prefix changed since it was checked (became a symlink). */

@@ -11,7 +11,7 @@ import type { EarlierStep } from "../../src/engine/step.ts";
 import { contentFact } from "../../src/facts/files.ts";
 import { type Account, accountFact, identityFact, processesFact } from "../../src/facts/identity.ts";
 import { unitStatesFact } from "../../src/facts/services.ts";
-import { SERVICES } from "../../src/flame/components.ts";
+import { flame } from "../../src/app/testing.ts";
 import { factsOf } from "./_testing.ts";
 import { type Installation, installationFact } from "./facts.ts";
 import { uninstallSteps } from "./mod.ts";
@@ -43,6 +43,8 @@ function specOf(c: Case): UninstallSpec {
     preserve: { data: false, conf: false, logs: false },
     removeUser: false,
     serviceUser: "flame",
+    app: flame,
+    vars: {},
     ...(noBackup ? {} : { backupDir: `${c.spec.prefix}.backup.20250101-120000` }),
     ...spec,
   };
@@ -53,12 +55,18 @@ function factsFor(c: Case, spec: UninstallSpec) {
   const units = f.units ?? {};
   const values: Array<[Fact<unknown>, unknown]> = [
     [identityFact, { uid: f.uid ?? 0, user: f.uid ? "deploy" : "root" }],
-    [installationFact(spec.prefix), { entries: [], bin: [], markers: [], writable: true, ...f.installation }],
-    ...SERVICES.map((s): [Fact<unknown>, unknown] => [
+    [installationFact(spec.prefix, flame), {
+      entries: [],
+      bin: [],
+      markers: [],
+      writable: true,
+      ...f.installation,
+    }],
+    ...flame.services.map((s): [Fact<unknown>, unknown] => [
       contentFact(unitPath(s)),
-      units[s.unit] ? `[Service]\nExecStart=${units[s.unit].execStart} --config x\n` : undefined,
+      units[s.name] ? `[Service]\nExecStart=${units[s.name].execStart} --config x\n` : undefined,
     ]),
-    [unitStatesFact(SERVICES.map((s) => s.unit)), {
+    [unitStatesFact(flame.services.map((s) => s.name)), {
       systemctl: f.systemctl ?? true,
       units: new Map(
         Object.entries(units).map((

@@ -1,7 +1,7 @@
 /** The shell that uninstall's steps run, executed for real on local files with fake system commands. */
 import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import { shOp } from "../../src/engine/change.ts";
-import { SERVICES } from "../../src/flame/components.ts";
+import { flame } from "../../src/app/testing.ts";
 import { factsOf } from "./_testing.ts";
 import { applyLocally, fakeCommand } from "./_run_script.ts";
 import { installationFact } from "./facts.ts";
@@ -24,7 +24,7 @@ Deno.test("stopScript() warns and asks for exit 3 when a service will not stop i
   await withDir(async (dir) => {
     // A systemctl whose stop hangs and whose service stays active.
     await fakeCommand(`${dir}/systemctl`, '[ "$1" = stop ] && exec sleep 30; exit 0');
-    const fem = SERVICES.find((s) => s.unit === "flame-executor-manager")!;
+    const fem = flame.services.find((s) => s.name === "flame-executor-manager")!;
     const started = performance.now();
     const { code, outcome } = await applyLocally([{
       changes: [{
@@ -48,7 +48,7 @@ Deno.test("stopScript() is quiet when the service stops", async () => {
       changes: [{
         action: "change",
         target: "service",
-        ops: [shOp("muster_stop_deadline=$(( $(date +%s) + 30 ))"), shOp(stopScript(SERVICES[0]))],
+        ops: [shOp("muster_stop_deadline=$(( $(date +%s) + 30 ))"), shOp(stopScript(flame.services[0]))],
       }],
     }], { PATH: `${dir}:${PATH}` });
     assertEquals([code, outcome.warnings.size, outcome.exitAtLeast.size], [0, 0, 0]);
@@ -91,8 +91,8 @@ Deno.test("removeScript() removes user and group, and a failing userdel is only 
 
 /** Plans the files step from the real directory and applies it locally. */
 async function removeFiles(prefix: string, preserve = { data: false, conf: false, logs: false }) {
-  const spec = { prefix, preserve, removeUser: false, serviceUser: "flame" };
-  const fact = installationFact(prefix);
+  const spec = { prefix, preserve, removeUser: false, serviceUser: "flame", app: flame, vars: {} };
+  const fact = installationFact(prefix, flame);
   const gathered = await new Deno.Command("sh", {
     args: ["-c", fact.command],
     stdout: "piped",
@@ -159,8 +159,10 @@ Deno.test("filesStep() stops when the prefix was replaced by a symlink after pla
       preserve: { data: false, conf: false, logs: false },
       removeUser: false,
       serviceUser: "flame",
+      app: flame,
+      vars: {},
     };
-    const fact = installationFact(prefix);
+    const fact = installationFact(prefix, flame);
     const out = await new Deno.Command("sh", { args: ["-c", fact.command], stdout: "piped" }).output();
     const changes = filesStep(spec).plan(
       factsOf([[fact, fact.parse(new TextDecoder().decode(out.stdout), 0)]]),

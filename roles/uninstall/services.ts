@@ -5,8 +5,8 @@ import type { Step } from "../../src/engine/step.ts";
 import { contentFact } from "../../src/facts/files.ts";
 import { identityFact } from "../../src/facts/identity.ts";
 import { unitStatesFact } from "../../src/facts/services.ts";
-import { type Service, SERVICES } from "../../src/flame/components.ts";
-import { UNIT_DIR } from "../../src/flame/layout.ts";
+import { type App, UNIT_DIR } from "../../src/app/app.ts";
+import type { ServiceDecl } from "../../src/app/definition.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { SUDO_HINT } from "./checks.ts";
 import type { UninstallSpec } from "./spec.ts";
@@ -14,19 +14,21 @@ import type { UninstallSpec } from "./spec.ts";
 /** Longest time all services together may take to stop (RFE333: 30 s). */
 export const STOP_TIMEOUT_S = 30;
 
-/** Services in stop order: executor manager first, then object cache, then session manager. */
-export const STOP_ORDER: readonly Service[] = [...SERVICES].reverse();
+/** The app's services in stop order: the reverse of their start order (Flame: executor manager first). */
+export function stopOrder(app: App): ServiceDecl[] {
+  return [...app.services].reverse();
+}
 
 /** Path of a service's unit file. */
-export function unitPath(service: Service): string {
-  return `${UNIT_DIR}/${service.unit}.service`;
+export function unitPath(service: ServiceDecl): string {
+  return `${UNIT_DIR}/${service.name}.service`;
 }
 
 /** The facts that say which units belong to the installation and what state they are in. */
-export function unitFacts() {
+export function unitFacts(app: App) {
   return {
-    contents: new Map(SERVICES.map((service) => [service.unit, contentFact(unitPath(service))])),
-    states: unitStatesFact(SERVICES.map((service) => service.unit)),
+    contents: new Map(app.services.map((service) => [service.name, contentFact(unitPath(service))])),
+    states: unitStatesFact(app.services.map((service) => service.name)),
   };
 }
 
@@ -40,25 +42,25 @@ export function unitBelongs(content: string | undefined, prefix: string): boolea
 }
 
 /** The services whose unit file belongs to this installation, in stop order. */
-export function ownServices(facts: Facts, prefix: string): Service[] {
-  const { contents } = unitFacts();
-  return STOP_ORDER.filter((service) => unitBelongs(facts.get(contents.get(service.unit)!), prefix));
+export function ownServices(facts: Facts, app: App, prefix: string): ServiceDecl[] {
+  const { contents } = unitFacts(app);
+  return stopOrder(app).filter((service) => unitBelongs(facts.get(contents.get(service.name)!), prefix));
 }
 
 const STOPPED = new Set(["inactive", "failed", "unknown", ""]);
 
 /**
- * `uninstall`: stop the installation's running services, executor manager first, within
+ * `uninstall`: stop the installation's running services, in stop order, within
  * 30 s in all. A service that will not stop is a warning (exit 3 at the end), not a failure.
  * If a later step fails before the units are removed, the services are started again.
  */
 export function servicesStep(spec: UninstallSpec): Step {
-  const { contents, states } = unitFacts();
-  const running = (facts: Facts): Service[] => {
+  const { contents, states } = unitFacts(spec.app);
+  const running = (facts: Facts): ServiceDecl[] => {
     const found = facts.get(states);
     if (!found.systemctl) return [];
-    return ownServices(facts, spec.prefix).filter((service) =>
-      !STOPPED.has(found.units.get(service.unit)?.active ?? "")
+    return ownServices(facts, spec.app, spec.prefix).filter((service) =>
+      !STOPPED.has(found.units.get(service.name)?.active ?? "")
     );
   };
   return {
@@ -71,7 +73,7 @@ export function servicesStep(spec: UninstallSpec): Step {
       if (services.length === 0) return [];
       if (facts.get(identityFact).uid !== 0) {
         throw new MusterError(
-          `Permission denied: stopping ${services[0].unit} needs root`,
+          `Permission denied: stopping ${services[0].name} needs root`,
           UninstallExit.permission,
           {
             hint: SUDO_HINT,
@@ -80,7 +82,7 @@ export function servicesStep(spec: UninstallSpec): Step {
       }
       const changes: Change[] = services.map((service, i) => ({
         action: "change",
-        target: `service ${service.unit}`,
+        target: `service ${service.name}`,
         detail: "stop",
         ops: [
           ...(i === 0 ? [shOp(`muster_stop_deadline=$(( $(date +%s) + ${STOP_TIMEOUT_S} ))`)] : []),
@@ -96,19 +98,19 @@ export function servicesStep(spec: UninstallSpec): Step {
       return [...services].reverse().map((service) =>
         sh`if [ -f ${
           unitPath(service)
-        } ]; then systemctl start ${`${service.unit}.service`} >/dev/null 2>&1 || true; fi`
+        } ]; then systemctl start ${`${service.name}.service`} >/dev/null 2>&1 || true; fi`
       ).join("\n");
     },
   };
 }
 
 /** Shell that stops one service within what is left of the shared deadline; warns when it does not stop. */
-export function stopScript(service: Service): string {
-  const unit = `${service.unit}.service`;
+export function stopScript(service: ServiceDecl): string {
+  const unit = `${service.name}.service`;
   return [
     'muster_left=$(( muster_stop_deadline - $(date +%s) )); [ "$muster_left" -gt 0 ] || muster_left=1',
     sh`if timeout "$muster_left" systemctl stop ${unit} >/dev/null 2>&1 && ! systemctl is-active --quiet ${unit}; then :; else`,
-    sh`  muster_warn ${`${service.unit} did not stop within ${STOP_TIMEOUT_S}s; going on`}; muster_exit_at_least 3`,
+    sh`  muster_warn ${`${service.name} did not stop within ${STOP_TIMEOUT_S}s; going on`}; muster_exit_at_least 3`,
     "fi",
   ].join("\n");
 }

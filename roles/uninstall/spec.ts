@@ -1,13 +1,18 @@
 /** What `uninstall` is asked to do on one host, from the command line and the inventory. */
 
 import { UsageError } from "../../src/engine/errors.ts";
-import { checkPrefix, SYSTEM_PATHS } from "../../src/flame/prefix.ts";
+import type { App } from "../../src/app/app.ts";
+import { checkPrefix, SYSTEM_PATHS } from "../../src/app/prefix.ts";
 
 /** A directory of the installation that `--preserve-*` can keep. */
 export type Keepable = "data" | "conf" | "logs";
 
 /** The wanted uninstall of one host. */
 export interface UninstallSpec {
+  /** The application being removed. */
+  app: App;
+  /** What templates see (the host's variables, the prefix): to tell the app's service commands. */
+  vars: Record<string, unknown>;
   /** Absolute, normalized installation prefix (checked by `checkUninstallPrefix`). */
   prefix: string;
   /** Directories kept in place (`--preserve-data`, `--preserve-config`, `--preserve-logs`). */
@@ -16,19 +21,32 @@ export interface UninstallSpec {
   backupDir?: string;
   /** Remove the service user and group (`--remove-user`). */
   removeUser: boolean;
-  /** The service user. @default "flame" */
+  /** The service user (the app's). */
   serviceUser: string;
 }
 
-/** Top-level entries muster removes, in RFE333's order: binaries, SDK, work, data, conf, logs. */
-export const REMOVED_IN_ORDER: readonly string[] = ["bin", "sbin", "sdk", "work", "data", "conf", "logs"];
+/** What each `--preserve-*` keeps, by what the app's layout says a directory holds. */
+const HOLDS: Readonly<Record<Keepable, "data" | "config" | "logs">> = {
+  conf: "config",
+  data: "data",
+  logs: "logs",
+};
 
-/** The directories a backup holds, in the order they are copied. */
-export const BACKED_UP: readonly Keepable[] = ["conf", "data", "logs"];
+/** The directories a backup holds, in the order they are copied: configuration, data, logs. */
+export function backedUp(app: App): string[] {
+  return (["conf", "data", "logs"] as const).flatMap((keep) => app.dirsHolding(HOLDS[keep]));
+}
 
-/** The directories of `BACKED_UP` this spec removes (so backs up). */
-export function toBackUp(spec: UninstallSpec): Keepable[] {
-  return BACKED_UP.filter((dir) => !spec.preserve[dir]);
+/** The directories `--preserve-*` keeps in place. */
+export function preservedDirs(spec: UninstallSpec): string[] {
+  return (Object.keys(HOLDS) as Keepable[]).filter((keep) => spec.preserve[keep])
+    .flatMap((keep) => spec.app.dirsHolding(HOLDS[keep]));
+}
+
+/** The backed-up directories this spec removes (so backs up). */
+export function toBackUp(spec: UninstallSpec): string[] {
+  const kept = preservedDirs(spec);
+  return backedUp(spec.app).filter((dir) => !kept.includes(dir));
 }
 
 /** The default backup directory: `PREFIX.backup.YYYYMMDD-HHMMSS` (RFE333). */
@@ -38,28 +56,32 @@ export function defaultBackupDir(prefix: string, stamp: string): string {
 
 /**
  * Checks a prefix to uninstall on the controller, before any host is reached: absolute,
- * normalized, not a system path (also after resolving `.` and `..`), and with `flame` in it.
+ * normalized, not a system path (also after resolving `.` and `..`), and with the app's word
+ * (`prefix.must_contain`, e.g. `flame`) in it.
  * Returns it without a trailing slash; throws a `UsageError` (exit 1) otherwise.
  *
  * @example
  * ```ts
  * import { checkUninstallPrefix } from "./spec.ts";
- * checkUninstallPrefix("/opt/flame/"); // => "/opt/flame"
+ * import { loadApp } from "../../src/app/load.ts";
+ * checkUninstallPrefix("/opt/flame/", await loadApp("flame")); // => "/opt/flame"
  * ```
  */
-export function checkUninstallPrefix(prefix: string): string {
+export function checkUninstallPrefix(prefix: string, app: App): string {
   if (prefix.startsWith("/")) {
     const resolved = normalize(prefix);
     if (SYSTEM_PATHS.includes(resolved)) {
       throw new UsageError(`Cannot uninstall: '${prefix}' is the system path '${resolved}'`, {
-        hint: "pass the Flame installation's own directory with --prefix, e.g. /usr/local/flame",
+        hint:
+          `pass the ${app.title} installation's own directory with --prefix, e.g. ${app.definition.prefix.default}`,
       });
     }
   }
   const checked = checkPrefix(prefix);
-  if (!/flame/i.test(checked)) {
-    throw new UsageError(`Cannot uninstall: '${checked}' does not contain 'flame'`, {
-      hint: "as a safety check, only a prefix with 'flame' in its path is removed",
+  const word = app.definition.prefix.must_contain;
+  if (!checked.toLowerCase().includes(word.toLowerCase())) {
+    throw new UsageError(`Cannot uninstall: '${checked}' does not contain '${word}'`, {
+      hint: `as a safety check, only a prefix with '${word}' in its path is removed`,
     });
   }
   return checked;
@@ -70,7 +92,7 @@ export function checkUninstallPrefix(prefix: string): string {
  * system path, and (when the prefix is known) neither the prefix, inside it (it would be
  * removed with it) nor around it.
  */
-export function checkBackupDir(dir: string, prefix?: string): string {
+export function checkBackupDir(dir: string, prefix?: string, app?: App): string {
   let checked: string;
   try {
     checked = checkPrefix(dir, "--backup-dir");
@@ -85,7 +107,7 @@ export function checkBackupDir(dir: string, prefix?: string): string {
     (checked === prefix || checked.startsWith(`${prefix}/`) || prefix.startsWith(`${checked}/`))
   ) {
     throw new UsageError(`Invalid backup directory: '${checked}' overlaps the prefix '${prefix}'`, {
-      hint: "choose a --backup-dir outside the installation, e.g. /var/backups/flame",
+      hint: `choose a --backup-dir outside the installation, e.g. /var/backups/${app?.name ?? "muster"}`,
     });
   }
   return checked;

@@ -1,15 +1,16 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { flame } from "../../src/app/testing.ts";
 import { UsageError } from "../../src/engine/errors.ts";
 import { checkBackupDir, checkUninstallPrefix, normalize, toBackUp } from "./spec.ts";
 
 const refused = (prefix: string, message: RegExp) =>
-  assertThrows(() => checkUninstallPrefix(prefix), (error: unknown) => {
+  assertThrows(() => checkUninstallPrefix(prefix, flame), (error: unknown) => {
     return error instanceof UsageError && error.exitCode === 1 && message.test(error.message);
   });
 
 Deno.test("checkUninstallPrefix() accepts an absolute path with flame and drops a trailing slash", () => {
-  assertEquals(checkUninstallPrefix("/usr/local/flame/"), "/usr/local/flame");
-  assertEquals(checkUninstallPrefix("/var/tmp/my-Flame.2"), "/var/tmp/my-Flame.2");
+  assertEquals(checkUninstallPrefix("/usr/local/flame/", flame), "/usr/local/flame");
+  assertEquals(checkUninstallPrefix("/var/tmp/my-Flame.2", flame), "/var/tmp/my-Flame.2");
 });
 
 Deno.test("checkUninstallPrefix() refuses system paths, also through '..'", () => {
@@ -55,7 +56,7 @@ Deno.test("normalize() resolves '.', '..' and repeated slashes", () => {
 });
 
 Deno.test("toBackUp() lists conf, data and logs unless preserved", () => {
-  const spec = { prefix: "/opt/flame", removeUser: false, serviceUser: "flame" };
+  const spec = { prefix: "/opt/flame", removeUser: false, serviceUser: "flame", app: flame, vars: {} };
   assertEquals(toBackUp({ ...spec, preserve: { data: false, conf: false, logs: false } }), [
     "conf",
     "data",

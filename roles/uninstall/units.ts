@@ -2,7 +2,7 @@ import { type Change, shOp } from "../../src/engine/change.ts";
 import { MusterError, UninstallExit } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { identityFact } from "../../src/facts/identity.ts";
-import { UNIT_DIR } from "../../src/flame/layout.ts";
+import { UNIT_DIR } from "../../src/app/app.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { SUDO_HINT } from "./checks.ts";
 import { ownServices, unitFacts, unitPath } from "./services.ts";
@@ -13,14 +13,14 @@ import type { UninstallSpec } from "./spec.ts";
  * `systemctl daemon-reload`. Units that run another prefix's binaries are left alone.
  */
 export function unitsStep(spec: UninstallSpec): Step {
-  const { contents, states } = unitFacts();
+  const { contents, states } = unitFacts(spec.app);
   return {
     role: "uninstall",
     name: "units",
     exitCode: UninstallExit.failure,
     facts: [...contents.values(), states, identityFact],
     plan(facts) {
-      const services = ownServices(facts, spec.prefix);
+      const services = ownServices(facts, spec.app, spec.prefix);
       if (services.length === 0) return [];
       if (facts.get(identityFact).uid !== 0) {
         throw new MusterError(
@@ -33,7 +33,7 @@ export function unitsStep(spec: UninstallSpec): Step {
       }
       const systemctl = facts.get(states).systemctl;
       const changes: Change[] = services.map((service) => {
-        const unit = `${service.unit}.service`;
+        const unit = `${service.name}.service`;
         return {
           action: "remove",
           target: unitPath(service),

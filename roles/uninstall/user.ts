@@ -3,8 +3,8 @@ import { MusterError, UninstallExit } from "../../src/engine/errors.ts";
 import type { Facts } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { accountFact, identityFact, processesFact } from "../../src/facts/identity.ts";
+import { render } from "../../src/app/render.ts";
 import { sh } from "../../src/transport/quote.ts";
-import { SERVICE_HOME } from "../user/mod.ts";
 import { SUDO_HINT } from "./checks.ts";
 import { ownServices } from "./services.ts";
 import type { UninstallSpec } from "./spec.ts";
@@ -14,7 +14,14 @@ import type { UninstallSpec } from "./spec.ts";
  * except the installation's own services (the services step stops those first).
  */
 export function otherProcesses(facts: Facts, spec: UninstallSpec): string[] {
-  const services = ownServices(facts, spec.prefix).map((service) => `${spec.prefix}/bin/${service.binary}`);
+  const services = ownServices(facts, spec.app, spec.prefix).flatMap((service) => {
+    try {
+      const vars = { ...spec.vars, [spec.app.varName("prefix")]: spec.prefix };
+      return [render(service.exec, vars, `services.${service.name}.exec`).trim().split(/\s+/)[0]];
+    } catch {
+      return [];
+    }
+  });
   return facts.get(processesFact(spec.serviceUser)).filter((line) => {
     const command = line.replace(/^\d+\s+/, "").split(/\s+/)[0];
     return !services.includes(command);
@@ -53,7 +60,7 @@ export function userStep(spec: UninstallSpec): Step {
       const what = [user ? `user ${name}` : "", group ? `group ${name}` : ""].filter(Boolean).join(" and ");
       const detail = others.length
         ? `only if no process runs as ${name}; now: ${others.slice(0, 3).join("; ")}`
-        : `${user ? `home ${user.home || SERVICE_HOME} is kept` : ""}`;
+        : `${user ? `home ${user.home || spec.app.definition.user.home} is kept` : ""}`;
       return [{
         action: "remove",
         target: what,

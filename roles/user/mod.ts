@@ -1,18 +1,16 @@
 import { shOp } from "../../src/engine/change.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { accountFact, identityFact } from "../../src/facts/identity.ts";
-import type { FlameSpec } from "../../src/flame/spec.ts";
+import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 
-/** Home of the service user. */
-export const SERVICE_HOME = "/var/lib/flame";
-
 /**
- * `user`: for system-wide installs (commands run as root), the `flame` system group and
- * user (home `/var/lib/flame`, no login shell) exist. User-local installs need neither.
+ * `user`: for system-wide installs (commands run as root), the app's system group and user
+ * (its home, no login shell) exist. User-local installs need neither.
  */
-export function userStep(spec: FlameSpec): Step {
+export function userStep(spec: AppSpec): Step {
   const name = spec.serviceUser;
+  const home = spec.app.definition.user.home;
   const account = accountFact(name);
   return {
     role: "user",
@@ -34,9 +32,9 @@ export function userStep(spec: FlameSpec): Step {
         changes.push({
           action: "create" as const,
           target: `user ${name}`,
-          detail: `home ${SERVICE_HOME}, no login shell`,
+          detail: `home ${home}, no login shell`,
           ops: [shOp(
-            sh`useradd --system --gid ${name} --home-dir ${SERVICE_HOME} --create-home --shell /usr/sbin/nologin ${name}`,
+            sh`useradd --system --gid ${name} --home-dir ${home} --create-home --shell /usr/sbin/nologin ${name}`,
           )],
         });
       }

@@ -36,8 +36,19 @@ export function withCommonOptions(command: Command): Command {
   return command;
 }
 
+/** Adds `--app` to a command that installs, inspects or removes an application. */
+export function withAppOption(command: Command): Command {
+  return command.option(
+    "--app <name|path>",
+    "the application: a built-in one (muster apps) or a directory holding app.yaml",
+    "flame",
+  );
+}
+
 /** The common options as parsed. */
 export interface CommonFlags {
+  /** `--app`, on the commands that have it. */
+  app?: string;
   inventory: string[];
   limit?: string;
   forks: number;

@@ -14,7 +14,7 @@ export interface FinishOptions {
   /** Print the plan before the recap (dry runs). */
   plan?: boolean;
   /** Text after the recap, such as install's summary. */
-  epilogue?: (report: RunReport, style: Style) => string;
+  epilogue?: (report: RunReport, style: Style) => string | Promise<string>;
 }
 
 /** The renderers of one run, listening to its events. */
@@ -49,7 +49,7 @@ export function makeOutput(io: Io, flags: CommonFlags): Output {
       } else {
         if (options.plan) io.out(renderPlan(report.hosts, style) + "\n\n");
         io.out(renderRecap(report, style) + "\n");
-        const epilogue = options.epilogue?.(report, style);
+        const epilogue = await options.epilogue?.(report, style);
         if (epilogue) io.out("\n" + epilogue + "\n");
       }
       return report.exitCode;

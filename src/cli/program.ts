@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import { appsCommand } from "./commands/apps.ts";
 import { discoverCommand } from "./commands/discover.ts";
 import { installCommand } from "./commands/install.ts";
 import { inventoryCommand } from "./commands/inventory.ts";
@@ -14,7 +15,9 @@ import { exitState, invocation } from "./run.ts";
 /** The `muster` command line. */
 export function buildProgram(io: Io): Command {
   const program = new Command("muster")
-    .description("Install and run the Flame stack on one machine or a fleet, from an Ansible inventory")
+    .description(
+      "Install and run applications (Flame first) on one machine or a fleet, from an Ansible inventory",
+    )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -26,6 +29,7 @@ export function buildProgram(io: Io): Command {
   program.addCommand(discoverCommand(io) as unknown as Command);
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
+  program.addCommand(appsCommand(io) as unknown as Command);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
       .showHelpAfterError(`(run muster ${command.name()} --help for usage)`);

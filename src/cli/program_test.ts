@@ -40,7 +40,7 @@ Deno.test("muster install --help describes every option with its default", async
     ]
   ) match(stdout(), new RegExp(option));
   match(stdout(), /\(default: 50\)/);
-  match(stdout().replace(/\s+/g, " "), /default: "https:\/\/github\.com\/xflops-io\/flame\.git"/);
+  match(stdout().replace(/\s+/g, " "), /Flame: https:\/\/github\.com\/xflops-io\/flame\.git/);
 });
 
 Deno.test("a usage error exits 1 with a one-line message and a hint", async () => {

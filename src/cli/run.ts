@@ -43,6 +43,7 @@ export async function runCommand(
   } catch { /* not a process that can listen (tests) */ }
   try {
     const common: CommonOptions = {
+      app: flags.app,
       inventory: flags.inventory,
       limit: flags.limit,
       forks: flags.forks,

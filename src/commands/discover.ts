@@ -1,20 +1,20 @@
 import { resolve } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { MusterError, UsageError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
-import { ALL_BINARIES, BINARIES_BY_PROFILE, type Profile, PROFILES, SERVICES } from "../flame/components.ts";
-import { UNIT_DIR } from "../flame/layout.ts";
-import { defaultPrefix } from "../flame/spec.ts";
-import { flameVarsOf } from "../inventory/flame_vars.ts";
+import { type App, UNIT_DIR } from "../app/app.ts";
+import { render } from "../app/render.ts";
+import { defaultPrefix } from "../app/spec.ts";
+import { appVarsOf } from "../app/vars.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import { buildReport } from "../report/report.ts";
-import { raw, sh } from "../transport/quote.ts";
+import { sh } from "../transport/quote.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { loadTargets, type Target } from "./targets.ts";
+import { appOf, loadTargets, type Target } from "./targets.ts";
 
 /** Options of `discover`. */
 export interface DiscoverOptions extends CommonOptions {
@@ -29,31 +29,33 @@ export interface DiscoverOptions extends CommonOptions {
 export interface DiscoverReport extends RunReport {
   /** The file written (absolute), absent when nothing was found. */
   output?: string;
-  /** The Flame installation found on each host, by host name. */
+  /** The installation found on each host, by host name. */
   found: Record<string, Installation>;
+  /** The application looked for. */
+  app: { name: string; title: string; varsPrefix: string };
 }
 
-/** A Flame installation as found on a host, in inventory variables. */
+/** An installation of the app as found on a host. */
 export interface Installation {
-  flame_prefix: string;
-  flame_profiles: Profile[];
-  flame_systemd: boolean;
-  flame_enable?: boolean;
-  flame_cluster_name?: string;
-  flame_endpoint?: string;
-  flame_cache_endpoint?: string;
+  prefix: string;
+  profiles: string[];
+  systemd: boolean;
+  /** Whether every service of its profiles is enabled (only with systemd). */
+  enable?: boolean;
+  /** The inventory variables that describe it (`flame_prefix`, `flame_profiles`, ...). */
+  vars: Record<string, unknown>;
 }
 
 /** Places where unit files are looked for. */
 const UNIT_DIRS = [UNIT_DIR, "/lib/systemd/system", "/usr/lib/systemd/system"];
 
 /**
- * `muster discover`: visits the selected hosts (one command each), finds Flame
- * installations at the host's `flame_prefix`, the default prefix and the prefixes named by
- * any `flame-*.service` unit, and writes an inventory that describes them: the source
- * inventory's connection variables (`ansible_*`), `flame_prefix`, `flame_profiles` (from the
- * binaries found), `flame_systemd`, `flame_enable` (services enabled) and the cluster name and
- * endpoints of the installed configuration. `muster status` with that inventory then
+ * `muster discover`: visits the selected hosts (one command each), finds installations of
+ * the app at the host's prefix variable, the default prefix and the prefixes named by the
+ * app's service units, and writes an inventory that describes them: the source inventory's
+ * connection variables (`ansible_*`), the prefix, the profiles (from the artifacts found),
+ * systemd, enable (services enabled) and what the app's module reads back from its kept
+ * files (Flame: the cluster name and endpoints). `muster status` with that inventory then
  * reports the hosts as in sync. Hosts without an installation are left out; the report's
  * `exitCode` is 1 when a host could not be visited or nothing was found.
  */
@@ -61,6 +63,7 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverReport
   const startedAt = options.now ?? new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
   const output = resolve(options.output);
+  const app = await appOf(options);
   const { inventory, targets } = await loadTargets(options);
   if (inventory.sources.some((source) => resolve(source) === output)) {
     throw new UsageError(`Refusing to overwrite the inventory being read: ${output}`, {
@@ -73,7 +76,7 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverReport
     { ...options, serial: undefined, maxFailPercent: undefined },
     async (target) => {
       emit({ type: "host-start", host: target.host.name });
-      const result = await discoverHost(target, inventory, options, emit, (installation) => {
+      const result = await discoverHost(app, target, inventory, options, emit, (installation) => {
         found[target.host.name] = installation;
       });
       emit({ type: "host-end", result });
@@ -89,7 +92,11 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverReport
     await Deno.writeTextFile(output, text);
     written = output;
   } else {
-    emit({ type: "message", level: "warn", text: `No Flame installation found: ${output} not written` });
+    emit({
+      type: "message",
+      level: "warn",
+      text: `No ${app.title} installation found: ${output} not written`,
+    });
   }
   const report = buildReport("discover", { dryRun: false, startedAt }, results);
   return {
@@ -97,10 +104,12 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverReport
     exitCode: Math.max(report.exitCode, written ? 0 : 1),
     ...(written ? { output: written } : {}),
     found,
+    app: { name: app.name, title: app.title, varsPrefix: app.definition.vars_prefix },
   };
 }
 
 async function discoverHost(
+  app: App,
   target: Target,
   inventory: Inventory,
   options: DiscoverOptions,
@@ -118,22 +127,22 @@ async function discoverHost(
     return hostResult(target, { status: "unreachable", exitCode: 1, error: error.message, started });
   }
   try {
-    const candidates = [
-      ...new Set([flameVarsOf(host, inventory).flame_prefix, defaultPrefix(options.env)]),
-    ].filter((prefix): prefix is string => Boolean(prefix));
+    const prefixVar = appVarsOf(app, host, inventory)[app.varName("prefix")] as string | undefined;
+    const candidates = [...new Set([prefixVar, defaultPrefix(app, options.env)])]
+      .filter((prefix): prefix is string => Boolean(prefix));
     emit({ type: "host-phase", host: host.name, phase: "facts" });
-    const result = await transport.run(discoveryScript(candidates), { signal: options.signal });
+    const result = await transport.run(discoveryScript(app, candidates), { signal: options.signal });
     const facts = parseDiscovery(result.stdout);
     if (result.code !== 0 && facts.prefixes.size === 0 && facts.units.size === 0) {
       const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
       return hostResult(target, {
         status: "failed",
         exitCode: 1,
-        error: `Cannot look for Flame: ${reason}`,
+        error: `Cannot look for ${app.title}: ${reason}`,
         started,
       });
     }
-    const { installation, warnings } = describeInstallation(facts, candidates);
+    const { installation, warnings } = describeInstallation(app, facts, candidates);
     if (!installation) {
       return hostResult(target, {
         status: "skipped",
@@ -141,7 +150,9 @@ async function discoverHost(
         started,
         step: {
           status: "skipped",
-          warnings: [`no Flame installation found (looked in ${[...facts.looked].join(", ") || "nothing"})`],
+          warnings: [
+            `no ${app.title} installation found (looked in ${[...facts.looked].join(", ") || "nothing"})`,
+          ],
         },
       });
     }
@@ -155,8 +166,8 @@ async function discoverHost(
         changes: [{
           action: "create",
           target: `inventory entry ${host.name}`,
-          detail: `${installation.flame_prefix}: ${installation.flame_profiles.join(", ")}` +
-            `${installation.flame_systemd ? `, systemd${installation.flame_enable ? ", enabled" : ""}` : ""}`,
+          detail: `${installation.prefix}: ${installation.profiles.join(", ")}` +
+            `${installation.systemd ? `, systemd${installation.enable ? ", enabled" : ""}` : ""}`,
         }],
         ...(warnings.length ? { warnings } : {}),
       },
@@ -169,34 +180,56 @@ async function discoverHost(
   }
 }
 
+/** The kept files (`policy: keep`) of the app: what `discover` reads back. */
+function keptFiles(app: App): string[] {
+  return (app.definition.files ?? []).filter((file) => file.policy === "keep").map((file) => file.path);
+}
+
+/** What a service's command is after the prefix (`/bin/flame-session-manager`), to find the prefix from a unit. */
+function commandSuffix(app: App, exec: string): string | undefined {
+  const mark = "/\u0000prefix\u0000";
+  try {
+    const command = render(exec, { [app.varName("prefix")]: mark }, "exec").trim().split(/\s+/)[0];
+    return command.startsWith(mark) ? command.slice(mark.length) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The one command run on a host: every `flame-*.service` unit (path, the prefix of its
+ * The one command run on a host: each of the app's unit files (path, the prefix of its
  * `ExecStart`, `is-enabled`, `is-active`), then, for each candidate prefix and each unit's
- * prefix, the Flame binaries in `bin/` and the configuration (base64).
+ * prefix, the app's artifacts found there and its kept files (base64).
  */
-export function discoveryScript(candidates: string[]): string {
+export function discoveryScript(app: App, candidates: string[]): string {
+  const artifacts = app.artifacts.map((name) => ({ name, path: app.artifactPath("", name).slice(1) }));
   return [
     "muster_probe() {",
     '  [ -d "$1" ] || { printf \'missing %s\\n\' "$1"; return 0; }',
     "  printf 'prefix %s\\n' \"$1\"",
-    sh`  for b in ${[...ALL_BINARIES]}; do [ -f "$1/bin/$b" ] && printf 'bin %s %s\\n' "$b" "$1"; done`,
-    '  if [ -f "$1/conf/flame-cluster.yaml" ]; then',
-    '    printf \'config %s %s\\n\' "$(base64 -w0 < "$1/conf/flame-cluster.yaml")" "$1"',
-    "  fi",
+    ...artifacts.map(({ name, path }) => sh`  [ -f "$1"/${path} ] && printf 'bin %s %s\\n' ${name} "$1"`),
+    ...keptFiles(app).map((path) =>
+      sh`  [ -f "$1"/${path} ] && printf 'file %s %s %s\\n' ${path} "$(base64 -w0 < "$1"/${path})" "$1"`
+    ),
     "  return 0",
     "}",
-    // The globs are constants, left unquoted so that the shell expands them.
-    sh`for f in ${UNIT_DIRS.map((dir) => raw(`${dir}/flame-*.service`))}; do`,
-    '  [ -f "$f" ] || continue',
-    '  u=$(basename "$f" .service)',
-    "  p=$(sed -n 's|^ExecStart=[[:space:]]*\\(/[^[:space:]]*\\)/bin/[^/[:space:]]*.*|\\1|p' \"$f\" | head -n 1)",
-    "  e=; a=; if command -v systemctl >/dev/null 2>&1; then",
-    '    e=$(systemctl is-enabled "$u.service" 2>/dev/null | head -n 1)',
-    '    a=$(systemctl is-active "$u.service" 2>/dev/null | head -n 1)',
-    "  fi",
-    '  printf \'unit %s %s %s %s\\n\' "$u" "${e:-unknown}" "${a:-unknown}" "$p"',
-    '  [ -n "$p" ] && muster_probe "$p"',
-    "done",
+    ...app.services.flatMap((service) => {
+      const suffix = commandSuffix(app, service.exec);
+      return [
+        sh`for f in ${UNIT_DIRS.map((dir) => `${dir}/${service.name}.service`)}; do`,
+        '  [ -f "$f" ] || continue',
+        "  x=$(sed -n 's|^ExecStart=[[:space:]]*[-@+!:]*\\([^[:space:]]*\\).*|\\1|p' \"$f\" | head -n 1)",
+        suffix ? sh`  p=\${x%${suffix}}; [ "$p" != "$x" ] || p=` : "  p=",
+        "  e=; a=; if command -v systemctl >/dev/null 2>&1; then",
+        sh`    e=$(systemctl is-enabled ${`${service.name}.service`} 2>/dev/null | head -n 1)`,
+        sh`    a=$(systemctl is-active ${`${service.name}.service`} 2>/dev/null | head -n 1)`,
+        "  fi",
+        sh`  printf 'unit %s %s %s %s\\n' ${service.name} "\${e:-unknown}" "\${a:-unknown}" "$p"`,
+        '  [ -n "$p" ] && muster_probe "$p"',
+        "  break",
+        "done",
+      ];
+    }),
     ...candidates.map((prefix) => sh`muster_probe ${prefix}`),
     "true",
   ].join("\n") + "\n";
@@ -206,9 +239,9 @@ export function discoveryScript(candidates: string[]): string {
 export interface DiscoveryFacts {
   /** Prefixes looked at, in order. */
   looked: Set<string>;
-  /** Existing prefixes with the Flame binaries in their `bin/` and their configuration. */
-  prefixes: Map<string, { binaries: string[]; config?: string }>;
-  /** Flame units by name. */
+  /** Existing prefixes with the app's artifacts found there and its kept files (by relative path). */
+  prefixes: Map<string, { binaries: string[]; files: Map<string, string> }>;
+  /** The app's units by name. */
   units: Map<string, { enabled: string; active: string; prefix?: string }>;
 }
 
@@ -217,7 +250,7 @@ export function parseDiscovery(output: string): DiscoveryFacts {
   const facts: DiscoveryFacts = { looked: new Set(), prefixes: new Map(), units: new Map() };
   const prefix = (path: string) => {
     facts.looked.add(path);
-    if (!facts.prefixes.has(path)) facts.prefixes.set(path, { binaries: [] });
+    if (!facts.prefixes.has(path)) facts.prefixes.set(path, { binaries: [], files: new Map() });
     return facts.prefixes.get(path)!;
   };
   for (const line of output.split("\n")) {
@@ -227,9 +260,9 @@ export function parseDiscovery(output: string): DiscoveryFacts {
     else if (word === "bin" && rest.length >= 2) {
       const found = prefix(rest.slice(1).join(" "));
       if (!found.binaries.includes(rest[0])) found.binaries.push(rest[0]);
-    } else if (word === "config" && rest.length >= 2) {
-      const bytes = Uint8Array.from(atob(rest[0]), (c) => c.charCodeAt(0));
-      prefix(rest.slice(1).join(" ")).config = new TextDecoder().decode(bytes);
+    } else if (word === "file" && rest.length >= 3) {
+      const bytes = Uint8Array.from(atob(rest[1]), (c) => c.charCodeAt(0));
+      prefix(rest.slice(2).join(" ")).files.set(rest[0], new TextDecoder().decode(bytes));
     } else if (word === "unit" && rest.length >= 3) {
       const [unit, enabled, active, ...path] = rest;
       facts.units.set(unit, {
@@ -245,13 +278,16 @@ export function parseDiscovery(output: string): DiscoveryFacts {
 /**
  * The installation an inventory entry describes, from what was found: the prefix with
  * services first (units point at it), then the candidates in order; profiles whose every
- * binary is there; systemd when its units exist; enable when they are all enabled.
+ * artifact is there; systemd when its units exist; enable when they are all enabled.
  */
 export function describeInstallation(
+  app: App,
   facts: DiscoveryFacts,
   candidates: string[],
 ): { installation?: Installation; warnings: string[] } {
-  const installed = [...facts.prefixes].filter(([, found]) => found.binaries.length > 0 || found.config);
+  const installed = [...facts.prefixes].filter(([, found]) =>
+    found.binaries.length > 0 || found.files.size > 0
+  );
   if (installed.length === 0) return { warnings: [] };
   const unitPrefixes = [...facts.units.values()].map((unit) => unit.prefix);
   const rank = ([path]: [string, unknown]) =>
@@ -263,64 +299,56 @@ export function describeInstallation(
   installed.sort((a, b) => rank(a) - rank(b));
   const [prefix, found] = installed[0];
   const warnings = installed.slice(1).map(([other]) =>
-    `another Flame installation at ${other} is not described (one prefix per host)`
+    `another ${app.title} installation at ${other} is not described (one prefix per host)`
   );
-  let profiles = PROFILES.filter((profile) =>
-    BINARIES_BY_PROFILE[profile].every((binary) => found.binaries.includes(binary))
-  );
-  if (profiles.length === 0) {
-    profiles = PROFILES.filter((profile) =>
-      BINARIES_BY_PROFILE[profile].some((binary) => found.binaries.includes(binary))
-    );
-    if (profiles.length === 0) profiles = [...PROFILES];
-    warnings.push(`the binaries in ${prefix}/bin make no whole profile; assumed ${profiles.join(", ")}`);
-  }
-  const covered = new Set(profiles.flatMap((profile) => BINARIES_BY_PROFILE[profile]));
-  const stray = found.binaries.filter((binary) => !covered.has(binary));
-  if (stray.length) warnings.push(`${stray.join(", ")} in ${prefix}/bin belong to no whole profile`);
-  const services = SERVICES.filter((service) => profiles.includes(service.profile));
-  const units = services.map((service) => facts.units.get(service.unit)).filter((unit) =>
+  const all = app.profiles;
+  const artifactsOf = (profile: string) => app.artifactsFor([profile]);
+  let profiles = all.filter((profile) => artifactsOf(profile).every((name) => found.binaries.includes(name)));
+  // A profile with no artifacts (services or packages only) tells nothing by itself.
+  if (app.artifacts.length > 0) {
+    profiles = profiles.filter((profile) => artifactsOf(profile).length > 0);
+    if (profiles.length === 0) {
+      profiles = all.filter((profile) => artifactsOf(profile).some((name) => found.binaries.includes(name)));
+      if (profiles.length === 0) profiles = [...all];
+      warnings.push(`the binaries in ${prefix}/bin make no whole profile; assumed ${profiles.join(", ")}`);
+    }
+    const covered = new Set(profiles.flatMap(artifactsOf));
+    const stray = found.binaries.filter((name) => !covered.has(name));
+    if (stray.length) warnings.push(`${stray.join(", ")} in ${prefix}/bin belong to no whole profile`);
+  } else profiles = [...all];
+  const services = app.servicesFor(profiles);
+  const units = services.map((service) => facts.units.get(service.name)).filter((unit) =>
     unit?.prefix === prefix
   );
   const systemd = units.length > 0;
-  const installation: Installation = {
-    flame_prefix: prefix,
-    flame_profiles: profiles,
-    flame_systemd: systemd,
-    ...(systemd
-      ? { flame_enable: units.length === services.length && units.every((u) => u!.enabled === "enabled") }
-      : {}),
-    ...configVars(found.config, prefix, warnings),
-  };
-  return { installation, warnings };
-}
-
-function configVars(text: string | undefined, prefix: string, warnings: string[]): Partial<Installation> {
-  if (text === undefined) {
-    warnings.push(`${prefix}/conf/flame-cluster.yaml is missing: the endpoints are left to the defaults`);
-    return {};
-  }
-  let doc: { cluster?: { name?: unknown; endpoint?: unknown }; cache?: { endpoint?: unknown } } | null;
-  try {
-    doc = parse(text);
-  } catch {
-    warnings.push(`${prefix}/conf/flame-cluster.yaml does not parse: the endpoints are left to the defaults`);
-    return {};
-  }
-  const text_ = (value: unknown) => typeof value === "string" && value !== "" ? value : undefined;
-  const name = text_(doc?.cluster?.name);
-  const endpoint = text_(doc?.cluster?.endpoint);
-  const cache = text_(doc?.cache?.endpoint);
+  const enable = systemd
+    ? units.length === services.length && units.every((u) => u!.enabled === "enabled")
+    : undefined;
+  const read = app.module.discover?.(found.files) ?? { vars: {}, warnings: [] };
+  warnings.push(
+    ...read.warnings.map((warning) => warning.startsWith("/") ? warning : `${prefix}/${warning}`),
+  );
   return {
-    ...(name ? { flame_cluster_name: name } : {}),
-    ...(endpoint ? { flame_endpoint: endpoint } : {}),
-    ...(cache ? { flame_cache_endpoint: cache } : {}),
+    installation: {
+      prefix,
+      profiles,
+      systemd,
+      ...(enable === undefined ? {} : { enable }),
+      vars: {
+        [app.varName("prefix")]: prefix,
+        [app.profilesVar]: profiles,
+        [app.varName("systemd")]: systemd,
+        ...(enable === undefined ? {} : { [app.varName("enable")]: enable }),
+        ...read.vars,
+      },
+    },
+    warnings,
   };
 }
 
 /**
  * The YAML inventory of discovered hosts: each with the `ansible_*` variables it has in
- * the source inventory and the Flame variables of its installation.
+ * the source inventory and the app variables of its installation.
  */
 export function discoveredInventory(
   hosts: InventoryHost[],
@@ -331,7 +359,7 @@ export function discoveredInventory(
     const connection = Object.fromEntries(
       Object.entries(host.vars).filter(([name, value]) => name.startsWith("ansible_") && value !== null),
     );
-    return [host.name, { ...connection, ...found[host.name] }];
+    return [host.name, { ...connection, ...found[host.name].vars }];
   }));
   const header = [
     `# Generated by muster discover on ${context.date.toISOString()}`,

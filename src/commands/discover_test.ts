@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { flameVarsOf } from "../inventory/flame_vars.ts";
+import { flame } from "../app/testing.ts";
+import { appVarsOf } from "../app/vars.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { describeInstallation, discoveredInventory, discoveryScript, parseDiscovery } from "./discover.ts";
 
@@ -21,7 +22,7 @@ Deno.test("parseDiscovery() reads units, prefixes, binaries and the configuratio
     "unit flame-session-manager enabled active /srv/flame",
     "prefix /srv/flame",
     "bin flmctl /srv/flame",
-    `config ${b64(CONFIG)} /srv/flame`,
+    `file conf/flame-cluster.yaml ${b64(CONFIG)} /srv/flame`,
     "missing /usr/local/flame",
   ].join("\n"));
   assertEquals([...facts.units], [["flame-session-manager", {
@@ -29,7 +30,10 @@ Deno.test("parseDiscovery() reads units, prefixes, binaries and the configuratio
     active: "active",
     prefix: "/srv/flame",
   }]]);
-  assertEquals(facts.prefixes.get("/srv/flame"), { binaries: ["flmctl"], config: CONFIG });
+  assertEquals(facts.prefixes.get("/srv/flame"), {
+    binaries: ["flmctl"],
+    files: new Map([["conf/flame-cluster.yaml", CONFIG]]),
+  });
   assertEquals([...facts.looked], ["/srv/flame", "/usr/local/flame"]);
 });
 
@@ -38,12 +42,12 @@ Deno.test("describeInstallation() prefers the prefix units point at, and reads p
     "unit flame-session-manager enabled active /srv/flame",
     "prefix /srv/flame",
     ...["flame-session-manager", "flmctl", "flmadm"].map((b) => `bin ${b} /srv/flame`),
-    `config ${b64(CONFIG)} /srv/flame`,
+    `file conf/flame-cluster.yaml ${b64(CONFIG)} /srv/flame`,
     "prefix /usr/local/flame",
     "bin flmping /usr/local/flame",
   ].join("\n"));
-  const { installation, warnings } = describeInstallation(facts, ["/usr/local/flame"]);
-  assertEquals(installation, {
+  const { installation, warnings } = describeInstallation(flame, facts, ["/usr/local/flame"]);
+  assertEquals(installation?.vars, {
     flame_prefix: "/srv/flame",
     flame_profiles: ["control-plane"],
     flame_systemd: true,
@@ -59,24 +63,27 @@ Deno.test("describeInstallation() prefers the prefix units point at, and reads p
 
 Deno.test("describeInstallation() without units: no systemd; a disabled unit: not enabled", () => {
   const bins = ["flame-executor-manager", "flmping-service", "flmexec-service"].map((b) => `bin ${b} /opt/f`);
-  const plain = describeInstallation(parseDiscovery(["prefix /opt/f", ...bins].join("\n")), ["/opt/f"]);
-  assertEquals(plain.installation?.flame_profiles, ["worker"]);
-  assertEquals(plain.installation?.flame_systemd, false);
-  assertEquals("flame_enable" in plain.installation!, false);
+  const plain = describeInstallation(flame, parseDiscovery(["prefix /opt/f", ...bins].join("\n")), [
+    "/opt/f",
+  ]);
+  assertEquals(plain.installation?.profiles, ["worker"]);
+  assertEquals(plain.installation?.systemd, false);
+  assertEquals("flame_enable" in plain.installation!.vars, false);
   ok(plain.warnings.some((w) => w.includes("conf/flame-cluster.yaml is missing")));
   const disabled = describeInstallation(
+    flame,
     parseDiscovery(
       ["unit flame-executor-manager disabled inactive /opt/f", "prefix /opt/f", ...bins].join("\n"),
     ),
     ["/opt/f"],
   );
-  assertEquals(disabled.installation?.flame_systemd, true);
-  assertEquals(disabled.installation?.flame_enable, false);
+  assertEquals(disabled.installation?.systemd, true);
+  assertEquals(disabled.installation?.enable, false);
 });
 
 Deno.test("describeInstallation() finds nothing where there is no Flame", () => {
   const facts = parseDiscovery("missing /usr/local/flame\nprefix /opt/empty\n");
-  assertEquals(describeInstallation(facts, ["/usr/local/flame", "/opt/empty"]), { warnings: [] });
+  assertEquals(describeInstallation(flame, facts, ["/usr/local/flame", "/opt/empty"]), { warnings: [] });
 });
 
 Deno.test("discoveredInventory() writes an inventory muster reads back with the same variables", async () => {
@@ -87,14 +94,15 @@ Deno.test("discoveredInventory() writes an inventory muster reads back with the 
       groups: ["all"],
       vars: { ansible_host: "10.0.0.5", ansible_user: "deploy", ansible_become: true, other: 1 },
     };
+    const vars = {
+      flame_prefix: "/srv/flame",
+      flame_profiles: ["worker", "client"],
+      flame_systemd: true,
+      flame_enable: false,
+      flame_endpoint: "http://10.0.0.1:8080",
+    };
     const found = {
-      w1: {
-        flame_prefix: "/srv/flame",
-        flame_profiles: ["worker" as const, "client" as const],
-        flame_systemd: true,
-        flame_enable: false,
-        flame_endpoint: "http://10.0.0.1:8080",
-      },
+      w1: { prefix: "/srv/flame", profiles: ["worker", "client"], systemd: true, enable: false, vars },
     };
     const text = discoveredInventory([host], found, { sources: ["/inv.yml"], date: new Date(0) });
     ok(
@@ -107,7 +115,10 @@ Deno.test("discoveredInventory() writes an inventory muster reads back with the 
     assertEquals(loaded.vars.ansible_host, "10.0.0.5");
     assertEquals(loaded.vars.ansible_become, true);
     assertEquals("other" in loaded.vars, false);
-    assertEquals(flameVarsOf(loaded, inventory), {
+    assertEquals(appVarsOf(flame, loaded, inventory), {
+      flame_resreq: "cpu=1,mem=2g",
+      flame_policies: ["priority", "drf"],
+      flame_max_executors: 128,
       flame_prefix: "/srv/flame",
       flame_profiles: ["worker", "client"],
       flame_cluster_name: "flame",
@@ -128,13 +139,16 @@ Deno.test("discoveryScript() finds an installation in a directory and its unit-l
     await Deno.mkdir(`${prefix}/conf`);
     await Deno.writeTextFile(`${prefix}/bin/flame-object-cache`, "");
     await Deno.writeTextFile(`${prefix}/conf/flame-cluster.yaml`, CONFIG);
-    const script = discoveryScript([prefix, `${dir}/none`]);
+    const script = discoveryScript(flame, [prefix, `${dir}/none`]);
     const out = await new Deno.Command("sh", { args: ["-c", script], stdout: "piped" }).output();
     assertEquals(out.code, 0);
     const facts = parseDiscovery(new TextDecoder().decode(out.stdout));
-    assertEquals(facts.prefixes.get(prefix), { binaries: ["flame-object-cache"], config: CONFIG });
+    assertEquals(facts.prefixes.get(prefix), {
+      binaries: ["flame-object-cache"],
+      files: new Map([["conf/flame-cluster.yaml", CONFIG]]),
+    });
     ok(facts.looked.has(`${dir}/none`));
-    assertEquals(describeInstallation(facts, [prefix]).installation?.flame_profiles, ["cache"]);
+    assertEquals(describeInstallation(flame, facts, [prefix]).installation?.profiles, ["cache"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

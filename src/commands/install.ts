@@ -7,23 +7,23 @@ import type { PreparedHost } from "../engine/host.ts";
 import type { RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
-import type { Artifacts } from "../flame/artifacts.ts";
-import { binariesFor, needsSdk } from "../flame/components.ts";
-import { type FlameSpec, stampOf } from "../flame/spec.ts";
+import type { App } from "../app/app.ts";
+import type { Artifacts } from "../app/artifacts.ts";
+import { type AppSpec, appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { flameSpec, loadTargets, type SpecFlags } from "./targets.ts";
+import { appOf, loadTargets } from "./targets.ts";
 
-/** Where the Flame source comes from when `--src-dir` is not given. */
+/** Where Flame's source comes from when `--src-dir` is not given. */
 export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
 
 /** Options of `install` (and of `status`, which plans the same install). */
 export interface InstallOptions extends CommonOptions, SpecFlags {
   srcDir?: string;
-  /** @default DEFAULT_SRC_REPO */
+  /** @default the app's `source.repo` */
   srcRepo?: string;
-  /** @default "main" */
+  /** @default the app's `source.ref`, else "main" */
   srcRef?: string;
   skipBuild?: boolean;
   dryRun?: boolean;
@@ -43,7 +43,7 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
  * configuration is managed: one that differs from the inventory's is rewritten.
  */
 export function installPlaybook(
-  spec: FlameSpec,
+  spec: AppSpec,
   artifacts: Artifacts,
   options: { repair?: boolean } = {},
 ): Step[] {
@@ -57,29 +57,49 @@ export function installPlaybook(
   ];
 }
 
+/** What the build must produce for these hosts: their artifacts, and the wheels of their packages. */
+export function buildNeeds(app: App, specs: AppSpec[]) {
+  const profiles = specs.map((spec) => spec.profiles);
+  const artifacts = [...new Set(profiles.flatMap((p) => app.artifactsFor(p)))];
+  const wheelNames = new Set(profiles.flatMap((p) => app.packagesFor(p).map((pkg) => pkg.wheel)));
+  return {
+    binaries: artifacts.filter((name) => app.definition.artifacts[name].from === "cargo"),
+    sourceFiles: artifacts.filter((name) => app.definition.artifacts[name].from === "source")
+      .map((name) => ({ name, path: app.definition.artifacts[name].path ?? name })),
+    wheels: (app.definition.build.wheels ?? []).filter((wheel) => wheelNames.has(wheel.name)),
+  };
+}
+
+/** The build options of an install or status run. */
+export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions) {
+  const source = app.definition.source;
+  return {
+    title: app.title,
+    srcDir: options.srcDir,
+    srcRepo: options.srcRepo ?? source.repo ?? "",
+    srcRef: options.srcRef ?? source.ref ?? "main",
+    skipBuild: options.skipBuild ?? false,
+    verbose: options.verbose ?? false,
+    dryRun: options.dryRun ?? false,
+    ...buildNeeds(app, specs),
+    logDir: options.logDir,
+    emit: options.emit ?? ((_: RunEvent) => {}),
+    signal: options.signal,
+  };
+}
+
 /**
- * `muster install`: builds Flame once on this machine, then brings every selected host to
+ * `muster install`: builds the app once on this machine, then brings every selected host to
  * the wanted state concurrently; with `dryRun`, only plans. Returns the run report.
  */
 export async function install(options: InstallOptions, command = "install"): Promise<RunReport> {
   const startedAt = new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
+  const app = await appOf(options);
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
-  const specs = targets.map((target) => flameSpec(inventory, target, options, { stamp }));
-  const artifacts = await prepareArtifacts({
-    srcDir: options.srcDir,
-    srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
-    srcRef: options.srcRef ?? "main",
-    skipBuild: options.skipBuild ?? false,
-    verbose: options.verbose ?? false,
-    dryRun: options.dryRun ?? false,
-    binaries: [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))],
-    sdk: specs.some((spec) => needsSdk(spec.profiles)),
-    logDir: options.logDir,
-    emit,
-    signal: options.signal,
-  });
+  const specs = targets.map((target) => appSpec(app, inventory, target, options, { stamp }));
+  const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
@@ -94,7 +114,7 @@ export async function install(options: InstallOptions, command = "install"): Pro
     });
     const hosts = outcome.results.map((result, i) => {
       const { prefix, profiles, systemd, enable } = specs[i];
-      return { ...result, installed: { prefix, profiles, systemd, enable } };
+      return { ...result, installed: { app: app.name, prefix, profiles, systemd, enable } };
     });
     return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, hosts);
   } finally {

@@ -3,6 +3,8 @@ import type { FleetOptions } from "../engine/fleet.ts";
 
 /** Options every command takes. */
 export interface CommonOptions extends FleetOptions {
+  /** The application: a built-in app's name or a directory holding app.yaml. @default "flame" */
+  app?: string;
   /** Inventory files or directories; empty means the built-in local inventory. */
   inventory: string[];
   /** Ansible host pattern. */

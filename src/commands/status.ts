@@ -7,14 +7,12 @@ import type { HostResult, RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
 import { pathsFact } from "../facts/files.ts";
-import type { Artifact, Artifacts } from "../flame/artifacts.ts";
-import { ALL_BINARIES, binariesFor, needsSdk } from "../flame/components.ts";
-import { paths } from "../flame/layout.ts";
-import { type FlameSpec, stampOf } from "../flame/spec.ts";
+import type { Artifact, Artifacts } from "../app/artifacts.ts";
+import { type AppSpec, appSpec, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
-import { DEFAULT_SRC_REPO, type InstallOptions, installPlaybook } from "./install.ts";
-import { flameSpec, loadTargets } from "./targets.ts";
+import { buildNeeds, buildOptions, type InstallOptions, installPlaybook } from "./install.ts";
+import { appOf, loadTargets } from "./targets.ts";
 
 /** Exit codes of `status`. */
 export const StatusExit = {
@@ -72,24 +70,18 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
 async function statusOf(options: StatusOptions): Promise<StatusReport> {
   const startedAt = new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
+  const app = await appOf(options);
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
   const flags = { ...options, clean: false };
-  const specs = targets.map((target) => flameSpec(inventory, target, flags, { stamp }));
-  const binaries = [...new Set(specs.flatMap((spec) => binariesFor(spec.profiles)))];
-  const sdk = specs.some((spec) => needsSdk(spec.profiles));
-  const artifacts = options.srcDir === undefined ? unbuiltArtifacts(binaries, sdk) : await prepareArtifacts({
-    srcDir: options.srcDir,
-    srcRepo: options.srcRepo ?? DEFAULT_SRC_REPO,
-    srcRef: options.srcRef ?? "main",
-    skipBuild: false,
-    verbose: options.verbose ?? false,
-    dryRun: true,
-    binaries,
-    sdk,
-    emit,
-    signal: options.signal,
-  });
+  const specs = targets.map((target) => appSpec(app, inventory, target, flags, { stamp }));
+  const artifacts = options.srcDir === undefined
+    ? unbuiltArtifacts(buildNeeds(app, specs))
+    : await prepareArtifacts({
+      ...buildOptions(app, specs, { ...options, emit }),
+      skipBuild: false,
+      dryRun: true,
+    });
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
@@ -115,7 +107,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
         drifted,
         failed,
         changes: hosts.reduce((n, host) => n + host.steps.flatMap((step) => step.changes).length, 0),
-        checksums: [...artifacts.binaries.values(), ...(artifacts.wheel ? [artifacts.wheel] : [])]
+        checksums: [...artifacts.files.values(), ...[...artifacts.wheels.values()].map((set) => set.main)]
           .every((artifact) => artifact.sha256 !== ""),
       },
     };
@@ -129,7 +121,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
  * differing one is drift), without the restarts that only follow from other changes, and
  * with checksums that cannot be known (nothing built) left out of the comparison.
  */
-export function statusPlaybook(spec: FlameSpec, artifacts: Artifacts): Step[] {
+export function statusPlaybook(spec: AppSpec, artifacts: Artifacts): Step[] {
   return installPlaybook(spec, artifacts, { repair: true }).map((step) => {
     if (step.role === "systemd" && step.name === "services") {
       return { ...step, plan: (facts) => step.plan(facts, []) };
@@ -137,8 +129,11 @@ export function statusPlaybook(spec: FlameSpec, artifacts: Artifacts): Step[] {
     if (step.role === "install" && step.name === "binaries") {
       return binariesWithoutSums(step, spec, artifacts);
     }
-    if (step.role === "install" && step.name === "sdk" && artifacts.wheel?.sha256 === "") {
-      // The SDK is there; which version cannot be told without its wheel.
+    if (
+      step.role === "install" && step.name === "packages" &&
+      [...artifacts.wheels.values()].some((set) => set.main.sha256 === "")
+    ) {
+      // The package is there; which version cannot be told without its wheel.
       return {
         ...step,
         plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
@@ -149,22 +144,23 @@ export function statusPlaybook(spec: FlameSpec, artifacts: Artifacts): Step[] {
 }
 
 /** A binary whose checksum is unknown is compared by type, mode and owner only. */
-function binariesWithoutSums(step: Step, spec: FlameSpec, artifacts: Artifacts): Step {
-  const where = paths(spec.prefix);
-  const states = pathsFact(ALL_BINARIES.map((name) => where.bin(name)));
+function binariesWithoutSums(step: Step, spec: AppSpec, artifacts: Artifacts): Step {
+  const { app } = spec;
+  const byPath = new Map(app.artifacts.map((name) => [app.artifactPath(spec.prefix, name), name]));
+  const states = pathsFact([...byPath.keys()]);
   return {
     ...step,
     facts: [...step.facts, states],
     plan(facts, earlier) {
       const found = facts.get(states);
       return step.plan(facts, earlier).flatMap((change): Change[] => {
-        const name = change.target.slice(where.bin("").length);
+        const name = byPath.get(change.target) ?? "";
         const state = found.get(change.target);
-        const unknown = artifacts.binaries.get(name)?.sha256 === "";
+        const unknown = artifacts.files.get(name)?.sha256 === "";
         if (unknown && change.action === "create") return [{ ...change, detail: "missing" }];
         if (change.action !== "change" || !unknown || state?.type !== "file") return [change];
         const attributes = attributesChange(change.target, state, {
-          mode: 0o755,
+          mode: app.artifactMode(name),
           owner: ownerOf(facts, spec),
         });
         return attributes ? [attributes] : [];
@@ -174,12 +170,15 @@ function binariesWithoutSums(step: Step, spec: FlameSpec, artifacts: Artifacts):
 }
 
 /** Artifacts of a status without a source: names only, no checksums. */
-function unbuiltArtifacts(binaries: string[], sdk: boolean): Artifacts {
+function unbuiltArtifacts(needs: ReturnType<typeof buildNeeds>): Artifacts {
   const unknown = (name: string): Artifact => ({ name, path: "", sha256: "", size: 0 });
+  const files = [...needs.binaries, ...needs.sourceFiles.map((file) => file.name)];
   return {
     srcDir: "",
-    binaries: new Map(binaries.map((name) => [name, unknown(name)])),
-    wheel: sdk ? unknown("flamepy") : undefined,
+    files: new Map(files.map((name) => [name, unknown(name)])),
+    wheels: new Map(
+      needs.wheels.map((wheel) => [wheel.name, { main: unknown(wheel.name), requirements: [] }]),
+    ),
     planned: true,
     cleanup: () => Promise.resolve(),
   };

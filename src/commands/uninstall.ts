@@ -12,12 +12,14 @@ import type { RunEvent } from "../engine/events.ts";
 import type { PreparedHost } from "../engine/host.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
-import { flameVarsOf } from "../inventory/flame_vars.ts";
-import { defaultPrefix, stampOf } from "../flame/spec.ts";
+import type { Inventory } from "../inventory/types.ts";
+import type { App } from "../app/app.ts";
+import { defaultPrefix, stampOf, type Target } from "../app/spec.ts";
+import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { loadTargets } from "./targets.ts";
+import { appOf, loadTargets } from "./targets.ts";
 
 export type { UninstallPlan };
 
@@ -35,7 +37,7 @@ export interface UninstallOptions extends CommonOptions {
   backupDir?: string;
   /** Delete without a backup. @default false */
   noBackup?: boolean;
-  /** Remove the `flame` user and group when no process runs as it. @default false */
+  /** Remove the app's user and group when no process runs as it. @default false */
   removeUser?: boolean;
   /** Plan only: print what would happen, change nothing. @default false */
   dryRun?: boolean;
@@ -50,29 +52,34 @@ export interface UninstallOptions extends CommonOptions {
 }
 
 /** Checks option combinations that can never work (exit 1), before any host is reached. */
-export function checkUninstallOptions(options: UninstallOptions): void {
+export function checkUninstallOptions(options: UninstallOptions, app: App): void {
   if (options.noBackup && options.backupDir !== undefined) {
     throw new UsageError("Conflicting options: --no-backup and --backup-dir", {
       hint: "drop one: --backup-dir says where the backup goes, --no-backup says there is none",
     });
   }
-  const prefix = options.prefix !== undefined ? checkUninstallPrefix(options.prefix) : undefined;
-  if (options.backupDir !== undefined) checkBackupDir(options.backupDir, prefix);
+  const prefix = options.prefix !== undefined ? checkUninstallPrefix(options.prefix, app) : undefined;
+  if (options.backupDir !== undefined) checkBackupDir(options.backupDir, prefix, app);
 }
 
-/** The uninstall spec of each host: the prefix from the command line, the inventory or the default. */
+/** The uninstall spec of a host: the prefix from the command line, the inventory or the default. */
 export function uninstallSpec(
+  app: App,
   options: UninstallOptions,
-  prefixVar: string | undefined,
+  host: { inventory: Inventory; target: Target },
   stamp: string,
 ): UninstallSpec {
-  const prefix = checkUninstallPrefix(options.prefix ?? prefixVar ?? defaultPrefix(options.env));
+  const vars = appVarsOf(app, host.target.host, host.inventory);
+  const prefixVar = vars[app.varName("prefix")] as string | undefined;
+  const prefix = checkUninstallPrefix(options.prefix ?? prefixVar ?? defaultPrefix(app, options.env), app);
   const backupDir = options.noBackup
     ? undefined
     : options.backupDir !== undefined
-    ? checkBackupDir(options.backupDir, prefix)
+    ? checkBackupDir(options.backupDir, prefix, app)
     : defaultBackupDir(prefix, stamp);
   return {
+    app,
+    vars: { ...host.target.host.vars, ...vars, [app.varName("prefix")]: prefix },
     prefix,
     preserve: {
       data: options.preserveData ?? false,
@@ -81,7 +88,7 @@ export function uninstallSpec(
     },
     ...(backupDir ? { backupDir } : {}),
     removeUser: options.removeUser ?? false,
-    serviceUser: "flame",
+    serviceUser: app.definition.user.name,
   };
 }
 
@@ -94,12 +101,11 @@ export function uninstallSpec(
 export async function uninstall(options: UninstallOptions): Promise<RunReport> {
   const startedAt = options.now ?? new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
-  checkUninstallOptions(options);
+  const app = await appOf(options);
+  checkUninstallOptions(options, app);
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
-  const specs = targets.map((target) =>
-    uninstallSpec(options, flameVarsOf(target.host, inventory).flame_prefix, stamp)
-  );
+  const specs = targets.map((target) => uninstallSpec(app, options, { inventory, target }, stamp));
   const jobs = targets.map((target, i) => ({
     connection: target.connection,
     steps: uninstallSteps(specs[i]),

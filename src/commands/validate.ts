@@ -5,20 +5,20 @@ import type { RunEvent } from "../engine/events.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 import { connectionOf } from "../inventory/connection.ts";
-import { flameVarsOf } from "../inventory/flame_vars.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { selectHosts } from "../inventory/patterns.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
-import { needsSdk, type Profile } from "../flame/components.ts";
-import { checkPrefix } from "../flame/prefix.ts";
-import { defaultPrefix } from "../flame/spec.ts";
+import type { App } from "../app/app.ts";
+import { checkPrefix } from "../app/prefix.ts";
+import { defaultPrefix } from "../app/spec.ts";
+import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
 import type { Connection, Transport } from "../transport/transport.ts";
 import { wrapCommand } from "../transport/wrap.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { LOCAL_INVENTORY } from "./targets.ts";
+import { appOf, LOCAL_INVENTORY } from "./targets.ts";
 
 /** Options of `validate`: the inventory, and the install flags that change what a host needs. */
 export interface ValidateOptions extends CommonOptions {
@@ -76,6 +76,7 @@ export const PROBED_COMMANDS = [
 export async function validate(options: ValidateOptions): Promise<ValidateReport> {
   const startedAt = new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
+  const app = await appOf(options);
   const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
   const inventory = await loadInventory(sources, { extraVars: options.extraVars });
   const hosts = selectHosts(inventory, options.limit);
@@ -85,7 +86,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateReport
     { ...options, serial: undefined, maxFailPercent: undefined },
     async (host) => {
       emit({ type: "host-start", host: host.name });
-      const result = await validateHost(host, inventory, options, emit);
+      const result = await validateHost(app, host, inventory, options, emit);
       emit({ type: "host-end", result });
       return result;
     },
@@ -102,9 +103,14 @@ interface Needs {
   systemd: boolean;
   enable: boolean;
   sdk: boolean;
+  /** A package goes into a virtualenv (python3 -m venv). */
+  venv: boolean;
+  /** The service user. */
+  user: string;
 }
 
 async function validateHost(
+  app: App,
   host: InventoryHost,
   inventory: Inventory,
   options: ValidateOptions,
@@ -116,21 +122,34 @@ async function validateHost(
   let prefixError: string | undefined;
   try {
     const connection = connectionOf(host);
-    const vars = flameVarsOf(host, inventory);
-    const systemd = options.systemd ?? vars.flame_systemd ?? true;
-    const enable = options.enable ?? vars.flame_enable ?? false;
+    const vars = appVarsOf(app, host, inventory);
+    const name = app.varName.bind(app);
+    const systemd = options.systemd ?? (vars[name("systemd")] as boolean | undefined) ?? true;
+    const enable = options.enable ?? (vars[name("enable")] as boolean | undefined) ?? false;
     let prefix: string | undefined;
     try {
-      prefix = checkPrefix(options.prefix ?? vars.flame_prefix ?? defaultPrefix(options.env));
+      prefix = checkPrefix(
+        (options.prefix ?? vars[name("prefix")] ?? defaultPrefix(app, options.env)) as string,
+      );
     } catch (error) {
       if (!(error instanceof MusterError)) throw error;
       prefixError = error.message;
     }
-    needs = { connection, prefix, systemd, enable, sdk: needsSdk(vars.flame_profiles as Profile[]) };
+    const profiles = (vars[app.profilesVar] as string[] | undefined) ?? app.profiles;
+    const packages = app.packagesFor(profiles);
+    needs = {
+      connection,
+      prefix,
+      systemd,
+      enable,
+      sdk: packages.length > 0,
+      venv: packages.some((pkg) => pkg.kind === "venv"),
+      user: app.definition.user.name,
+    };
     if (enable && !systemd) {
-      checks.fail("inventory", "flame_enable (or --enable) needs systemd, but it is off");
+      checks.fail("inventory", `${name("enable")} (or --enable) needs systemd, but it is off`);
     } else {
-      checks.pass("inventory", "connection and flame_* variables are valid");
+      checks.pass("inventory", `connection and ${app.definition.vars_prefix}* variables are valid`);
     }
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
@@ -231,6 +250,7 @@ export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string
     sh`for c in ${[...PROBED_COMMANDS]}; do ` +
     `if p=$(command -v "$c" 2>/dev/null); then printf 'cmd %s %s\\n' "$c" "$p"; else printf 'cmd %s\\n' "$c"; fi; done`,
     "if python3 -m pip --version >/dev/null 2>&1; then echo 'pip ok'; else echo 'pip missing'; fi",
+    "if python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then echo 'venv ok'; else echo 'venv missing'; fi",
     ...(needs.prefix
       ? [
         sh`p=${needs.prefix}`,
@@ -264,6 +284,8 @@ export interface Probe {
   /** Each probed command's path, or undefined when missing. */
   commands: Map<string, string | undefined>;
   pip?: boolean;
+  /** Whether `python3 -m venv` can make a virtualenv with pip (Debian: python3-venv). */
+  venv?: boolean;
   prefix?: "absent" | "directory" | "symlink" | "other";
   /** The nearest existing ancestor of the prefix (or the prefix) and whether it is writable. */
   parent?: { path: string; writable: boolean };
@@ -283,6 +305,8 @@ export function parseProbe(output: string): Probe {
       probe.commands.set(rest[0], rest.slice(1).join(" ") || undefined);
     } else if (word === "pip") {
       probe.pip = rest[0] === "ok";
+    } else if (word === "venv") {
+      probe.venv = rest[0] === "ok";
     } else if (word === "prefix") {
       probe.prefix = tail as Probe["prefix"];
     } else if (word === "writable" || word === "readonly") {
@@ -340,23 +364,28 @@ export function evaluateProbe(
     { name: "base64", why: "facts" },
   ];
   if (root) {
-    wanted.push({ name: "useradd", why: "the flame user" }, { name: "groupadd", why: "the flame group" });
+    wanted.push({ name: "useradd", why: `the ${needs.user} user` }, {
+      name: "groupadd",
+      why: `the ${needs.user} group`,
+    });
   }
   if (needs.sdk || needs.enable) {
-    wanted.push({ name: "python3", why: needs.sdk ? "the Python SDK" : "readiness" });
+    wanted.push({ name: "python3", why: needs.sdk ? "the Python packages" : "readiness" });
   }
-  if (root && needs.sdk) wanted.push({ name: "runuser", why: "checking the SDK as flame" });
+  if (root && needs.sdk) wanted.push({ name: "runuser", why: `checking the packages as ${needs.user}` });
   if (needs.systemd) wanted.push({ name: "systemctl", why: "systemd units; or pass --no-systemd" });
   const missing = wanted.filter((command) => !probe.commands.get(command.name));
   const pipMissing = needs.sdk && probe.commands.get("python3") && !probe.pip;
-  if (missing.length || pipMissing) {
+  const venvMissing = needs.venv && probe.commands.get("python3") && probe.venv === false;
+  if (missing.length || pipMissing || venvMissing) {
     checks.push({
       name: "commands",
       status: "fail",
       detail: `missing: ${
         [
           ...missing.map((command) => `${command.name} (for ${command.why})`),
-          ...(pipMissing ? ["python3 -m pip (for the Python SDK: install python3-pip)"] : []),
+          ...(pipMissing ? ["python3 -m pip (for the Python packages: install python3-pip)"] : []),
+          ...(venvMissing ? ["python3 -m venv (for a virtualenv: install python3-venv)"] : []),
         ].join(", ")
       }`,
     });

@@ -7,6 +7,8 @@ const NEEDS = {
   systemd: true,
   enable: false,
   sdk: true,
+  venv: false,
+  user: "flame",
 };
 
 const ALL_FOUND = [
@@ -61,14 +63,19 @@ Deno.test("evaluateProbe() needs root for systemd, and systemctl, python3 and pi
     "login 1000 deploy\nas 1000 deploy\ncmd sh /bin/sh\ncmd stat /usr/bin/stat\ncmd sha256sum /usr/bin/sha256sum\n" +
       "cmd base64 /usr/bin/base64\ncmd python3\ncmd systemctl\nprefix absent\nwritable /home/deploy\n",
   );
-  const user = { connection: { become: false, becomeUser: "root" }, prefix: "/home/deploy/flame" };
+  const user = {
+    connection: { become: false, becomeUser: "root" },
+    prefix: "/home/deploy/flame",
+    venv: false,
+    user: "flame",
+  };
   const withSystemd = evaluateProbe(userProbe, { ...user, systemd: true, enable: false, sdk: true });
   assertEquals(withSystemd[0].status, "fail");
   ok(withSystemd[0].detail.includes("systemd units need root"), withSystemd[0].detail);
   assertEquals(withSystemd[1].status, "fail");
   assertEquals(
     withSystemd[1].detail,
-    "missing: python3 (for the Python SDK), systemctl (for systemd units; or pass --no-systemd)",
+    "missing: python3 (for the Python packages), systemctl (for systemd units; or pass --no-systemd)",
   );
   const plain = evaluateProbe(userProbe, { ...user, systemd: false, enable: false, sdk: false });
   assertEquals(plain.map((c) => c.status), ["pass", "pass", "pass"]);

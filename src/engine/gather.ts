@@ -1,3 +1,4 @@
+import { quote } from "../transport/quote.ts";
 import type { Fact } from "./fact.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { Fact } from "./fact.ts";
  */
 export function gatherScript(facts: Fact<unknown>[], nonce: string): string {
   const parts = unique(facts).map((fact) =>
-    `printf '%s\\n' ${marker(nonce, "fact")}${encodeKey(fact.key)}\n` +
+    `printf '%s\\n' ${quote(marker(nonce, "fact") + encodeKey(fact.key))}\n` +
     `( ${fact.command}\n) 2>/dev/null\n` +
     `printf '\\n%s %s\\n' ${marker(nonce, "rc")} "$?"`
   );

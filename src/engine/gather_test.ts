@@ -35,3 +35,9 @@ Deno.test("parseGathered() is not fooled by output that imitates a marker withou
   const raw = parseGathered(await sh(gatherScript(facts, "secret")), "secret");
   assertEquals(raw.get("k"), { output: "@@muster-other-rc: 0\nreal\n", code: 0 });
 });
+
+Deno.test("gatherScript() keeps a key with shell characters (a command as key) intact", async () => {
+  const key = "app-fact:ip -o route get 10.0.0.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' ; $(x) `y` *";
+  const raw = parseGathered(await sh(gatherScript([fact(key, "echo ok")], "n2")), "n2");
+  assertEquals(raw.get(key), { output: "ok\n", code: 0 });
+});

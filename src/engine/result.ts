@@ -27,7 +27,7 @@ export interface HostResult {
   hint?: string;
   backupDir?: string;
   /** What was installed, for the summary (install only). */
-  installed?: { prefix: string; profiles: string[]; systemd: boolean; enable: boolean };
+  installed?: { app: string; prefix: string; profiles: string[]; systemd: boolean; enable: boolean };
   steps: StepResult[];
 }
 

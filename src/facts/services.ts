@@ -1,5 +1,5 @@
 import type { Fact } from "../engine/fact.ts";
-import { UNIT_DIR } from "../flame/layout.ts";
+import { UNIT_DIR } from "../app/app.ts";
 import { sh } from "../transport/quote.ts";
 
 /** What `systemctl` says of a unit. */

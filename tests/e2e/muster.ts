@@ -104,7 +104,7 @@ export async function hostVisibleRepo(): Promise<{ mod: string; [Symbol.asyncDis
   if (!ROOT.startsWith("/tmp/")) return { mod: MOD, [Symbol.asyncDispose]: () => Promise.resolve() };
   const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "muster-repo-" });
   await Deno.chmod(dir, 0o755);
-  const parts = ["mod.ts", "deno.json", "deno.lock", "src", "roles", "inventories"].map((part) =>
+  const parts = ["mod.ts", "deno.json", "deno.lock", "src", "roles", "apps", "inventories"].map((part) =>
     `${ROOT}${part}`
   );
   const cp = await new Deno.Command("cp", { args: ["-a", ...parts, dir] }).output();

@@ -7,7 +7,8 @@ import { rejects as assertRejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { InventoryError } from "../../src/engine/errors.ts";
 import { connectionOf } from "../../src/inventory/connection.ts";
-import { flameVarsOf } from "../../src/inventory/flame_vars.ts";
+import { flame } from "../../src/app/testing.ts";
+import { appVarsOf } from "../../src/app/vars.ts";
 import { loadInventory } from "../../src/inventory/load.ts";
 
 /** Writes files into a new directory and returns its path. */
@@ -130,7 +131,7 @@ Deno.test("loadInventory() reports a source that does not exist", async () => {
   await assertRejects(() => loadInventory(["/nonexistent/inventory.yml"]), /Inventory source not found/);
 });
 
-Deno.test("flameVarsOf() reports an unknown flame variable where it was set, with a suggestion", async () => {
+Deno.test("appVarsOf() reports an unknown flame variable where it was set, with a suggestion", async () => {
   const dir = await tree({
     "hosts": "[workers]\nw1\n",
     "group_vars/workers.yml": "flame_enable: true\nflame_profile:\n  - worker\n",
@@ -138,7 +139,7 @@ Deno.test("flameVarsOf() reports an unknown flame variable where it was set, wit
   try {
     const inventory = await loadInventory([join(dir, "hosts")]);
     await expectError(
-      () => Promise.resolve().then(() => flameVarsOf(inventory.hosts.get("w1")!, inventory)),
+      () => Promise.resolve().then(() => appVarsOf(flame, inventory.hosts.get("w1")!, inventory)),
       join(dir, "group_vars/workers.yml:2:1"),
       /Unknown Flame variable 'flame_profile' for host 'w1', did you mean 'flame_profiles'\?/,
     );
@@ -147,14 +148,14 @@ Deno.test("flameVarsOf() reports an unknown flame variable where it was set, wit
   }
 });
 
-Deno.test("flameVarsOf() reports a bad flame value where the winning definition is", async () => {
+Deno.test("appVarsOf() reports a bad flame value where the winning definition is", async () => {
   const dir = await tree({
     "hosts": "[workers]\nw1 flame_prefix=relative/path\n\n[workers:vars]\nflame_prefix=/opt/flame\n",
   });
   try {
     const inventory = await loadInventory([join(dir, "hosts")]);
     await expectError(
-      () => Promise.resolve().then(() => flameVarsOf(inventory.hosts.get("w1")!, inventory)),
+      () => Promise.resolve().then(() => appVarsOf(flame, inventory.hosts.get("w1")!, inventory)),
       join(dir, "hosts:2:4"),
       /Invalid flame_prefix for host 'w1': expected an absolute path \(a string starting with '\/'\), got "relative\/path"/,
     );

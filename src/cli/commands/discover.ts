@@ -1,22 +1,23 @@
 import { Command } from "@commander-js/extra-typings";
 import { discover, type DiscoverReport } from "../../commands/discover.ts";
 import { makeStyle, type Style } from "../../report/style.ts";
-import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { type Io, useColor } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** `muster discover`. */
 export function discoverCommand(io: Io) {
-  return withCommonOptions(new Command("discover"))
-    .description("find Flame installations on the hosts and write an inventory that describes them")
+  return withCommonOptions(withAppOption(new Command("discover")))
+    .description("find installations of the app (default: Flame) on the hosts and write an inventory of them")
     .requiredOption("-o, --output <file>", "where the discovered inventory (YAML) is written")
     .addHelpText(
       "after",
-      "\nLooks at each host's flame_prefix, the default prefix ($FLAME_PREFIX, else /usr/local/flame)\n" +
-        "and the prefixes named by flame-*.service units. The inventory keeps each host's ansible_*\n" +
-        "variables and sets flame_prefix, flame_profiles (from the binaries found), flame_systemd,\n" +
-        "flame_enable and the cluster name and endpoints of the installed configuration, so that\n" +
-        "`muster status -i FILE --src-dir SRC` reports the hosts as in sync.",
+      "\nLooks at each host's prefix variable (Flame: flame_prefix), the default prefix (Flame:\n" +
+        "$FLAME_PREFIX, else /usr/local/flame) and the prefixes named by the app's service units. The\n" +
+        "inventory keeps each host's ansible_* variables and sets the prefix, profiles (from the\n" +
+        "artifacts found), systemd, enable and what the app reads back from its kept files (Flame:\n" +
+        "the cluster name and endpoints), so that `muster status -i FILE --src-dir SRC` reports the\n" +
+        "hosts as in sync.",
     )
     .action(async (options) => {
       const flags = options as unknown as CommonFlags & { output: string };
@@ -36,15 +37,16 @@ export function renderDiscovery(report: DiscoverReport, style: Style): string {
     const found = report.found[host.name];
     const title = style.bold(`${host.name} (${host.address})`);
     if (found) {
-      const services = found.flame_systemd
-        ? `systemd units, services ${found.flame_enable ? "enabled" : "not enabled"}`
+      const services = found.systemd
+        ? `systemd units, services ${found.enable ? "enabled" : "not enabled"}`
         : "no systemd units";
-      out.push(`${title}: ${found.flame_prefix} (${found.flame_profiles.join(", ")}; ${services})`);
-      if (found.flame_endpoint) out.push(`  endpoint ${found.flame_endpoint}`);
+      out.push(`${title}: ${found.prefix} (${found.profiles.join(", ")}; ${services})`);
+      const endpoint = found.vars[`${report.app.varsPrefix}endpoint`];
+      if (endpoint) out.push(`  endpoint ${endpoint}`);
     } else if (host.error) {
       out.push(`${title}: ${style.red("not visited")}: ${host.error}`);
     } else {
-      out.push(`${title}: ${style.dim("no Flame installation")}`);
+      out.push(`${title}: ${style.dim(`no ${report.app.title} installation`)}`);
     }
   }
   const count = Object.keys(report.found).length;
@@ -52,8 +54,8 @@ export function renderDiscovery(report: DiscoverReport, style: Style): string {
     "",
     style.bold(
       report.output
-        ? `Wrote ${report.output}: ${count} host${count === 1 ? "" : "s"} with Flame`
-        : "No Flame installation found: nothing written",
+        ? `Wrote ${report.output}: ${count} host${count === 1 ? "" : "s"} with ${report.app.title}`
+        : `No ${report.app.title} installation found: nothing written`,
     ),
   );
   return out.join("\n");

@@ -1,19 +1,26 @@
 import { Command } from "@commander-js/extra-typings";
 import { DEFAULT_SRC_REPO, install } from "../../commands/install.ts";
 import { renderInstallSummary } from "../../report/install_summary.ts";
-import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
+import { appOf } from "../../commands/targets.ts";
 import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** Options that describe the wanted installation, shared by `install` and `status`. */
 export function withInstallOptions(command: Command): Command {
   command
-    .option("--src-dir <dir>", "Flame source (a Cargo workspace); default: git clone of --src-repo")
-    .option("--src-repo <url>", "repository cloned when --src-dir is not given", DEFAULT_SRC_REPO)
-    .option("--src-ref <ref>", "branch or tag cloned", "main")
+    .option(
+      "--src-dir <dir>",
+      "the app's source (Flame: a Cargo workspace); default: git clone of --src-repo",
+    )
+    .option(
+      "--src-repo <url>",
+      `repository cloned when --src-dir is not given (default: the app's; Flame: ${DEFAULT_SRC_REPO})`,
+    )
+    .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
     .option(
       "--prefix <dir>",
-      "installation prefix (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+      "installation prefix (default: the app's prefix variable, e.g. flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
     )
     .option("--systemd", "install systemd units (the default, unless flame_systemd is false)")
     .option("--no-systemd", "do not install systemd units")
@@ -22,7 +29,7 @@ export function withInstallOptions(command: Command): Command {
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
     .option(
       "--ready-timeout <seconds>",
-      "with --enable: how long to wait for the session manager",
+      "with --enable: how long to wait for a service to be ready (Flame: the session manager)",
       Number,
       30,
     );
@@ -32,8 +39,8 @@ export function withInstallOptions(command: Command): Command {
 /** The options of `withInstallOptions` as parsed. */
 export interface InstallFlags {
   srcDir?: string;
-  srcRepo: string;
-  srcRef: string;
+  srcRepo?: string;
+  srcRef?: string;
   prefix?: string;
   systemd?: boolean;
   enable?: boolean;
@@ -51,8 +58,8 @@ export function installFlags(flags: InstallFlags) {
 
 /** `muster install`. */
 export function installCommand(io: Io) {
-  return withCommonOptions(withInstallOptions(new Command("install")))
-    .description("build Flame once and install it on every selected host")
+  return withCommonOptions(withAppOption(withInstallOptions(new Command("install"))))
+    .description("build the application (default: Flame) once and install it on every selected host")
     .option("--dry-run", "print what would change on each host, change nothing", false)
     .option(
       "--repair",
@@ -69,7 +76,9 @@ export function installCommand(io: Io) {
           install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun, repair: flags.repair }),
         {
           plan: flags.dryRun,
-          epilogue: flags.dryRun ? undefined : (report, style) => renderInstallSummary(report.hosts, style),
+          epilogue: flags.dryRun
+            ? undefined
+            : async (report, style) => renderInstallSummary(report.hosts, style, await appOf(flags)),
         },
       );
     });

@@ -3,14 +3,14 @@ import { status, type StatusReport } from "../../commands/status.ts";
 import type { ReportedChange } from "../../engine/change.ts";
 import { makeStyle, type Style } from "../../report/style.ts";
 import { maskSecrets } from "../../text/mask.ts";
-import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { type Io, useColor } from "../io.ts";
 import { runCommand } from "../run.ts";
 import { installFlags, withInstallOptions } from "./install.ts";
 
 /** `muster status`. */
 export function statusCommand(io: Io) {
-  return withCommonOptions(withInstallOptions(new Command("status")))
+  return withCommonOptions(withAppOption(withInstallOptions(new Command("status"))))
     .description(
       "show, per host, what install with these inputs would change (drift); exit 0 in sync, 2 drift, 1 error",
     )

@@ -4,17 +4,18 @@ import { UsageError } from "../../engine/errors.ts";
 import type { RunEvent } from "../../engine/events.ts";
 import type { RunReport } from "../../engine/result.ts";
 import { makeStyle, type Style } from "../../report/style.ts";
-import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
+import { appOf } from "../../commands/targets.ts";
 import { type Io, useColor } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** `muster uninstall`. */
 export function uninstallCommand(io: Io) {
-  return withCommonOptions(new Command("uninstall"))
-    .description("remove Flame from every selected host, with a verified backup")
+  return withCommonOptions(withAppOption(new Command("uninstall")))
+    .description("remove the application (default: Flame) from every selected host, with a verified backup")
     .option(
       "--prefix <dir>",
-      "installation to remove (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+      "installation to remove (default: the app's prefix variable, e.g. flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
     )
     .option("--preserve-data", "keep PREFIX/data/ in place", false)
     .option("--preserve-config", "keep PREFIX/conf/ in place", false)
@@ -28,7 +29,7 @@ export function uninstallCommand(io: Io) {
       "delete conf/, data/ and logs/ without a backup (asks to type 'yes'; needs --force without a terminal)",
     )
     .option("--force", "do not ask for confirmation", false)
-    .option("--remove-user", "remove the flame user and group, when no process runs as flame", false)
+    .option("--remove-user", "remove the app's user and group (flame), when no process runs as it", false)
     .option("--dry-run", "print what would be removed on each host, change nothing", false)
     .action(async (own) => {
       const flags = own as typeof own & CommonFlags;
@@ -47,7 +48,7 @@ export function uninstallCommand(io: Io) {
           removeUser: flags.removeUser,
           dryRun: flags.dryRun,
         };
-        checkUninstallOptions(options);
+        checkUninstallOptions(options, await appOf(options));
         if (!flags.dryRun && !flags.force) checkCanAsk(io, noBackup);
         // Progress waits until the prompt is answered, so it cannot draw over it.
         const gate = holdProgress(context.common.emit ?? (() => {}), !flags.dryRun);

@@ -1,13 +1,13 @@
 import { Command } from "@commander-js/extra-typings";
 import { validate, type ValidateReport } from "../../commands/validate.ts";
 import { makeStyle, type Style } from "../../report/style.ts";
-import { type CommonFlags, withCommonOptions } from "../common.ts";
+import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { type Io, useColor } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** `muster validate`. */
 export function validateCommand(io: Io) {
-  return withCommonOptions(new Command("validate"))
+  return withCommonOptions(withAppOption(new Command("validate")))
     .description(
       "check the inventory, name resolution, SSH, sudo, required commands and the prefix of every host; exit 0 or 1",
     )

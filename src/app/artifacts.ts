@@ -7,15 +7,24 @@ export interface Artifact {
   size: number;
 }
 
+/** The wheels of one `build.wheels` entry: the project's own and those of its requirements. */
+export interface WheelSet {
+  /**
+   * The project's wheel (name = its file name). In a dry run without a cached wheel:
+   * `{ name: BUILD_NAME, path: SRC/DIR, sha256: "", size: 0 }`.
+   */
+  main: Artifact;
+  /** Wheels of the requirements, in file name order. */
+  requirements: Artifact[];
+}
+
 /** What the build produced (or, in a dry run, what it will produce). */
 export interface Artifacts {
   srcDir: string;
-  binaries: Map<string, Artifact>;
-  /**
-   * The flamepy wheel (name = its file name). In a dry run without a cached wheel:
-   * `{ name: "flamepy", path: SRC/sdk/python, sha256: "", size: 0 }`.
-   */
-  wheel?: Artifact;
+  /** Files by artifact name (binaries from cargo, files from the source). */
+  files: Map<string, Artifact>;
+  /** Wheels by build name. */
+  wheels: Map<string, WheelSet>;
   /** True when nothing was built (dry run): binaries are planned from the source's state. */
   planned: boolean;
   /** The build log, when a build command ran. */

@@ -1,22 +1,28 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { InventoryError } from "../engine/errors.ts";
-import { flameVarsOf } from "./flame_vars.ts";
-import type { Inventory, InventoryHost } from "./types.ts";
+import type { Inventory, InventoryHost } from "../inventory/types.ts";
+import { flame } from "./testing.ts";
+import { appVarsOf } from "./vars.ts";
+
+const DEFAULTS = {
+  flame_profiles: ["control-plane", "worker", "cache", "client"],
+  flame_cluster_name: "flame",
+  flame_resreq: "cpu=1,mem=2g",
+  flame_policies: ["priority", "drf"],
+  flame_max_executors: 128,
+};
 
 function check(vars: Record<string, unknown>, positions: InventoryHost["positions"] = {}) {
   const host: InventoryHost = { name: "w1", groups: ["all"], vars, positions };
   const inventory: Inventory = { hosts: new Map([["w1", host]]), groups: new Map(), sources: [] };
-  return flameVarsOf(host, inventory);
+  return appVarsOf(flame, host, inventory);
 }
 
-Deno.test("flameVarsOf() defaults the profiles and the cluster name", () => {
-  assertEquals(check({ other: 1 }), {
-    flame_profiles: ["control-plane", "worker", "cache", "client"],
-    flame_cluster_name: "flame",
-  });
+Deno.test("appVarsOf() defaults the profiles and the cluster name", () => {
+  assertEquals(check({ other: 1 }), DEFAULTS);
 });
 
-Deno.test("flameVarsOf() types every Flame variable", () => {
+Deno.test("appVarsOf() types every Flame variable", () => {
   assertEquals(
     check({
       flame_prefix: "/opt/flame",
@@ -28,6 +34,7 @@ Deno.test("flameVarsOf() types every Flame variable", () => {
       flame_enable: false,
     }),
     {
+      ...DEFAULTS,
       flame_prefix: "/opt/flame",
       flame_profiles: ["worker", "cache"],
       flame_cluster_name: "prod",
@@ -39,7 +46,7 @@ Deno.test("flameVarsOf() types every Flame variable", () => {
   );
 });
 
-Deno.test("flameVarsOf() suggests the right name for an unknown flame_ variable", () => {
+Deno.test("appVarsOf() suggests the right name for an unknown flame_ variable", () => {
   const at = { file: "group_vars/all.yml", line: 2, col: 1 };
   assertThrows(
     () => check({ flame_profile: ["worker"] }, { flame_profile: at }),
@@ -50,7 +57,7 @@ Deno.test("flameVarsOf() suggests the right name for an unknown flame_ variable"
   );
 });
 
-Deno.test("flameVarsOf() says what was expected for a bad value, where it was set", () => {
+Deno.test("appVarsOf() says what was expected for a bad value, where it was set", () => {
   const at = { file: "hosts", line: 4, col: 6 };
   assertThrows(
     () => check({ flame_prefix: "opt/flame" }, { flame_prefix: at }),
@@ -59,4 +66,14 @@ Deno.test("flameVarsOf() says what was expected for a bad value, where it was se
   assertThrows(() => check({ flame_profiles: ["gpu"] }), /Invalid flame_profiles .*'control-plane'/);
   assertThrows(() => check({ flame_endpoint: "10.0.0.1:8080" }), /Invalid flame_endpoint .*URL/);
   assertThrows(() => check({ flame_enable: "sometimes" }), /Invalid flame_enable .*boolean/);
+});
+
+Deno.test("appVarsOf() reads a list-shaped string as the list Ansible's templating makes of it", () => {
+  assertEquals(check({ flame_profiles: "['worker']" }).flame_profiles, ["worker"]);
+  assertEquals(check({ flame_profiles: '["worker", "cache"]' }).flame_profiles, ["worker", "cache"]);
+});
+
+Deno.test("appVarsOf() types integers written as strings (INI) and rejects other text", () => {
+  assertEquals(check({ flame_max_executors: "64" }).flame_max_executors, 64);
+  assertThrows(() => check({ flame_max_executors: "many" }), /Invalid flame_max_executors .*whole number/);
 });
