@@ -107,7 +107,18 @@ export async function buildWheel(options: WheelOptions): Promise<BuiltWheel> {
       await Deno.mkdir(reqDir);
       if (build.vendor) await buildVendored(join(options.srcDir, build.vendor), reqDir, pip);
       await pip(
-        ["-m", "pip", "wheel", ...PIP, "--find-links", reqDir, "-w", reqDir, "-r", join(options.srcDir, build.requirements)],
+        [
+          "-m",
+          "pip",
+          "wheel",
+          ...PIP,
+          "--find-links",
+          reqDir,
+          "-w",
+          reqDir,
+          "-r",
+          join(options.srcDir, build.requirements),
+        ],
         `the requirements of ${build.name}`,
       );
       requirements.push(...(await wheelsIn(reqDir)).map((name) => join(reqDir, name)));
