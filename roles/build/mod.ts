@@ -9,7 +9,7 @@
  * @example
  * ```ts ignore
  * const artifacts = await prepareArtifacts({
- *   srcDir: "~/flame-src", srcRepo: DEFAULT_SRC_REPO, srcRef: DEFAULT_SRC_REF,
+ *   srcDir: "~/flame-src", srcRepo: "https://github.com/xflops-io/flame.git", srcRef: "main",
  *   skipBuild: false, verbose: false, dryRun: false,
  *   binaries: ["flame-session-manager", "flmctl"], wheels: [{ name: "flamepy", dir: "sdk/python" }],
  *   emit: () => {},
@@ -33,11 +33,6 @@ import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
 import { buildWheel, type WheelBuild } from "./wheel.ts";
 import { cacheDir, cachedWheel, sourceDigest, storeWheel } from "./wheel_cache.ts";
 
-/** The repository cloned when no `--src-dir` is given. */
-export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
-/** The branch or tag cloned when no `--src-dir` is given. */
-export const DEFAULT_SRC_REF = "main";
-
 export type { Artifact, Artifacts, WheelBuild };
 
 /** Options of {@linkcode prepareArtifacts}. */
@@ -46,9 +41,9 @@ export interface BuildOptions {
   title?: string;
   /** A local source checkout; when absent, `srcRepo` is cloned. */
   srcDir?: string;
-  /** Repository to clone (a URL or a local path). Use {@linkcode DEFAULT_SRC_REPO} by default. */
+  /** Repository to clone (a URL or a local path): the app's `source.repo` by default. */
   srcRepo: string;
-  /** Branch or tag to clone. Use {@linkcode DEFAULT_SRC_REF} by default. */
+  /** Branch or tag to clone: the app's `source.ref`, else "main", by default. */
   srcRef: string;
   /** Use the binaries already in `SRC/target/release`; a missing one is an error (exit 1). */
   skipBuild: boolean;

@@ -5,6 +5,8 @@ import { backedUp, type UninstallSpec } from "./spec.ts";
 
 /** What uninstall will do on one host, as the confirmation prompt and the summary show it. */
 export interface UninstallPlan {
+  /** The application's title (`Flame`). */
+  app: string;
   host: string;
   address: string;
   prefix: string;
@@ -42,6 +44,7 @@ export function describeUninstall(spec: UninstallSpec, prepared: PreparedHost): 
   const copied = backupChange ? backups.filter((name) => files.remove.includes(name)) : [];
   const all = prepared.steps.flatMap((planned) => planned.changes);
   return {
+    app: spec.app.title,
     host: connection.name,
     address: connection.address,
     prefix: spec.prefix,

@@ -15,9 +15,6 @@ import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, loadTargets } from "./targets.ts";
 
-/** Where Flame's source comes from when `--src-dir` is not given. */
-export const DEFAULT_SRC_REPO = "https://github.com/xflops-io/flame.git";
-
 /** Options of `install` (and of `status`, which plans the same install). */
 export interface InstallOptions extends CommonOptions, SpecFlags {
   srcDir?: string;

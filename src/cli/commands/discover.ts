@@ -12,7 +12,7 @@ export function discoverCommand(io: Io) {
     .requiredOption("-o, --output <file>", "where the discovered inventory (YAML) is written")
     .addHelpText(
       "after",
-      "\nLooks at each host's prefix variable (Flame: flame_prefix), the default prefix (Flame:\n" +
+      "\nLooks at each host's prefix variable (PREFIX_prefix), the app's default prefix (Flame:\n" +
         "$FLAME_PREFIX, else /usr/local/flame) and the prefixes named by the app's service units. The\n" +
         "inventory keeps each host's ansible_* variables and sets the prefix, profiles (from the\n" +
         "artifacts found), systemd, enable and what the app reads back from its kept files (Flame:\n" +

@@ -1,5 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
-import { DEFAULT_SRC_REPO, install } from "../../commands/install.ts";
+import { install } from "../../commands/install.ts";
 import { renderInstallSummary } from "../../report/install_summary.ts";
 import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { appOf } from "../../commands/targets.ts";
@@ -15,16 +15,16 @@ export function withInstallOptions(command: Command): Command {
     )
     .option(
       "--src-repo <url>",
-      `repository cloned when --src-dir is not given (default: the app's; Flame: ${DEFAULT_SRC_REPO})`,
+      "repository cloned when --src-dir is not given (default: the app's source.repo; Flame: https://github.com/xflops-io/flame.git)",
     )
     .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
     .option(
       "--prefix <dir>",
-      "installation prefix (default: the app's prefix variable, e.g. flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+      "installation prefix (default: the app's PREFIX_prefix variable, else its default: muster apps NAME)",
     )
-    .option("--systemd", "install systemd units (the default, unless flame_systemd is false)")
+    .option("--systemd", "install systemd units (the default, unless the app's PREFIX_systemd is false)")
     .option("--no-systemd", "do not install systemd units")
-    .option("--enable", "enable and start the services (default: flame_enable, else off)")
+    .option("--enable", "enable and start the services (default: the app's PREFIX_enable, else off)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
     .option(

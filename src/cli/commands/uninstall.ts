@@ -15,7 +15,7 @@ export function uninstallCommand(io: Io) {
     .description("remove the application (default: Flame) from every selected host, with a verified backup")
     .option(
       "--prefix <dir>",
-      "installation to remove (default: the app's prefix variable, e.g. flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+      "installation to remove (default: the app's PREFIX_prefix variable, else its default: muster apps NAME)",
     )
     .option("--preserve-data", "keep PREFIX/data/ in place", false)
     .option("--preserve-config", "keep PREFIX/conf/ in place", false)
@@ -113,7 +113,7 @@ export async function confirm(
   if (acting.length === 0) return true;
   io.err(renderConfirmation(plans, style) + "\n");
   const hosts = `${acting.length} host${acting.length === 1 ? "" : "s"}`;
-  const answer = await io.prompt(`Uninstall Flame from ${hosts}? [y/N] `);
+  const answer = await io.prompt(`Uninstall ${acting[0].app} from ${hosts}? [y/N] `);
   if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) return false;
   if (noBackup && acting.some((plan) => plan.noBackup.length > 0)) {
     io.err(style.red("No backup: the directories listed as deleted for good cannot be recovered.\n"));
@@ -133,7 +133,7 @@ export function renderConfirmation(plans: UninstallPlan[], style: Style): string
       continue;
     }
     if (plan.nothingToDo) {
-      out.push("  nothing to do: no Flame installation there");
+      out.push(`  nothing to do: no ${plan.app} installation there`);
       continue;
     }
     if (plan.stop.length) out.push(`  stop:      ${plan.stop.join(", ")}`);
@@ -143,7 +143,7 @@ export function renderConfirmation(plans: UninstallPlan[], style: Style): string
     if (plan.backup) {
       out.push(`  ${style.green("+")} backup of ${plan.backup.contents.join(", ")} to ${plan.backup.dir}`);
     } else if (plan.noBackup.length === 0) {
-      out.push("  no backup needed: conf/, data/ and logs/ are all kept or absent");
+      out.push("  no backup needed: what a backup holds is all kept or absent");
     }
     if (plan.remains.length) out.push(`  ${plan.prefix} stays: it also holds ${plan.remains.join(", ")}`);
   }
@@ -161,7 +161,7 @@ export function renderSummary(report: RunReport, plans: UninstallPlan[], style: 
     const plan = plans.find((p) => p.host === host.name);
     out.push(style.bold(`${host.name}: ${plan?.prefix ?? ""}`));
     if (plan?.nothingToDo) {
-      out.push("  nothing to do: no Flame installation there");
+      out.push(`  nothing to do: no ${plan.app} installation there`);
       continue;
     }
     // A warning means the user or the prefix was kept.

@@ -28,6 +28,7 @@ function fakeIo(answers: string[] = [], tty = true): Io & { text(): string; aske
 const plain = makeStyle(false);
 
 const PLAN: UninstallPlan = {
+  app: "Flame",
   host: "web1",
   address: "10.0.0.1",
   prefix: "/opt/flame",

@@ -13,11 +13,14 @@ export function validateCommand(io: Io) {
     )
     .option(
       "--prefix <dir>",
-      "installation prefix to check (default: flame_prefix, else $FLAME_PREFIX, else /usr/local/flame)",
+      "installation prefix to check (default: the app's PREFIX_prefix variable, else its default: muster apps NAME)",
     )
-    .option("--systemd", "systemd units will be installed (the default, unless flame_systemd is false)")
+    .option(
+      "--systemd",
+      "systemd units will be installed (the default, unless the app's PREFIX_systemd is false)",
+    )
     .option("--no-systemd", "systemd units will not be installed: no need for root or systemctl")
-    .option("--enable", "services will be started (default: flame_enable, else off)")
+    .option("--enable", "services will be started (default: the app's PREFIX_enable, else off)")
     .action(async (options) => {
       const flags = options as unknown as CommonFlags & {
         prefix?: string;
