@@ -185,12 +185,16 @@ function keptFiles(app: App): string[] {
   return (app.definition.files ?? []).filter((file) => file.policy === "keep").map((file) => file.path);
 }
 
-/** What a service's command is after the prefix (`/bin/flame-session-manager`), to find the prefix from a unit. */
-function commandSuffix(app: App, exec: string): string | undefined {
+/**
+ * Which word of a service's command line is under the prefix, and what follows the prefix
+ * there (`/bin/flame-session-manager`): how the prefix is read back from a unit.
+ */
+function prefixedWord(app: App, exec: string): { index: number; suffix: string } | undefined {
   const mark = "/\u0000prefix\u0000";
   try {
-    const command = render(exec, { [app.varName("prefix")]: mark }, "exec").trim().split(/\s+/)[0];
-    return command.startsWith(mark) ? command.slice(mark.length) : undefined;
+    const words = render(exec, { [app.varName("prefix")]: mark }, "exec").trim().split(/\s+/);
+    const index = words.findIndex((word) => word.startsWith(mark));
+    return index < 0 ? undefined : { index, suffix: words[index].slice(mark.length) };
   } catch {
     return undefined;
   }
@@ -214,12 +218,18 @@ export function discoveryScript(app: App, candidates: string[]): string {
     "  return 0",
     "}",
     ...app.services.flatMap((service) => {
-      const suffix = commandSuffix(app, service.exec);
+      const word = prefixedWord(app, service.exec);
       return [
         sh`for f in ${UNIT_DIRS.map((dir) => `${dir}/${service.name}.service`)}; do`,
         '  [ -f "$f" ] || continue',
-        "  x=$(sed -n 's|^ExecStart=[[:space:]]*[-@+!:]*\\([^[:space:]]*\\).*|\\1|p' \"$f\" | head -n 1)",
-        suffix ? sh`  p=\${x%${suffix}}; [ "$p" != "$x" ] || p=` : "  p=",
+        ...(word
+          ? [
+            sh`  x=$(sed -n 's|^ExecStart=[[:space:]]*[-@+!:]*||p' "$f" | head -n 1 | awk -v i=${
+              word.index + 1
+            } '{ print $i }')`,
+            sh`  p=\${x%${word.suffix}}; [ "$p" != "$x" ] || p=`,
+          ]
+          : ["  p="]),
         "  e=; a=; if command -v systemctl >/dev/null 2>&1; then",
         sh`    e=$(systemctl is-enabled ${`${service.name}.service`} 2>/dev/null | head -n 1)`,
         sh`    a=$(systemctl is-active ${`${service.name}.service`} 2>/dev/null | head -n 1)`,
