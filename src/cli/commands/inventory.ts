@@ -1,12 +1,18 @@
 import { Command } from "@commander-js/extra-typings";
-import { loadTargets } from "../../commands/targets.ts";
+import { LOCAL_INVENTORY } from "../../commands/targets.ts";
 import { MusterError, UsageError } from "../../engine/errors.ts";
 import { parseExtraVars } from "../../inventory/extra_vars.ts";
+import { loadInventory } from "../../inventory/load.ts";
 import { graph, hostVars, listJson } from "../../inventory/render.ts";
 import type { Io } from "../io.ts";
 import { exitState } from "../run.ts";
 
-/** `muster inventory`: what muster made of the inventory, as `ansible-inventory` shows it. */
+/**
+ * `muster inventory`: what muster made of the inventory, as `ansible-inventory` shows it.
+ * It reads the inventory and prints it; it connects to nothing, so it neither checks
+ * connection variables (`connectionOf` does that for the commands that connect) nor
+ * needs a host: an inventory of groups without hosts prints as Ansible prints it.
+ */
 export function inventoryCommand(io: Io) {
   return new Command("inventory")
     .description("show what muster made of the inventory (same output as ansible-inventory)")
@@ -30,11 +36,8 @@ export function inventoryCommand(io: Io) {
       try {
         const modes = [flags.list, flags.graph, flags.host].filter((m) => m !== undefined);
         if (modes.length !== 1) throw new UsageError("Choose one of --list, --graph or --host NAME");
-        const { inventory } = await loadTargets({
-          inventory: flags.inventory,
-          limit: flags.limit,
-          extraVars: await parseExtraVars(flags.extraVars),
-        });
+        const sources = flags.inventory.length ? flags.inventory : [LOCAL_INVENTORY];
+        const inventory = await loadInventory(sources, { extraVars: await parseExtraVars(flags.extraVars) });
         if (flags.list) io.out(JSON.stringify(listJson(inventory), null, 4) + "\n");
         else if (flags.graph !== undefined) {
           io.out(graph(inventory, flags.graph === true ? "all" : flags.graph) + "\n");
