@@ -6,6 +6,7 @@
  */
 
 import { InventoryError, type SourcePosition } from "../engine/errors.ts";
+import { numberOf } from "./float.ts";
 import { setKey } from "./yaml_positions.ts";
 
 /** A group being built. */
@@ -64,7 +65,8 @@ export class HostNode {
 /** Python's `int()` of an inventory value, or undefined when Python would raise. */
 function pythonInt(value: unknown): number | undefined {
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "number") return Number.isFinite(value) ? Math.trunc(value) : undefined;
+  const n = numberOf(value);
+  if (n !== undefined) return Number.isFinite(n) ? Math.trunc(n) : undefined;
   if (typeof value === "string" && /^\s*[-+]?[0-9]+(?:_[0-9]+)*\s*$/.test(value)) {
     return parseInt(value.trim().replaceAll("_", ""), 10);
   }

@@ -3,7 +3,11 @@ import { LOCAL_INVENTORY } from "../../commands/targets.ts";
 import { MusterError, UsageError } from "../../engine/errors.ts";
 import { parseExtraVars } from "../../inventory/extra_vars.ts";
 import { loadInventory } from "../../inventory/load.ts";
+import { selectHosts } from "../../inventory/patterns.ts";
+import { pythonJson } from "../../inventory/python_json.ts";
 import { graph, hostVars, listJson } from "../../inventory/render.ts";
+import type { Inventory, InventoryHost } from "../../inventory/types.ts";
+import { ansibleWarning } from "../../inventory/warnings.ts";
 import type { Io } from "../io.ts";
 import { exitState } from "../run.ts";
 
@@ -38,14 +42,35 @@ export function inventoryCommand(io: Io) {
         if (modes.length !== 1) throw new UsageError("Choose one of --list, --graph or --host NAME");
         const sources = flags.inventory.length ? flags.inventory : [LOCAL_INVENTORY];
         const inventory = await loadInventory(sources, { extraVars: await parseExtraVars(flags.extraVars) });
-        if (flags.list) io.out(JSON.stringify(listJson(inventory), null, 4) + "\n");
-        else if (flags.graph !== undefined) {
-          io.out(graph(inventory, flags.graph === true ? "all" : flags.graph) + "\n");
-        } else io.out(JSON.stringify(hostVars(inventory, flags.host!), null, 4) + "\n");
+        const warn = (message: string) => io.err(ansibleWarning(message));
+        if (flags.host !== undefined) {
+          // As ansible-inventory: --host ignores --limit.
+          printJson(io, hostVars(inventory, flags.host), warn);
+          return;
+        }
+        const hosts = flags.limit === undefined ? undefined : limitedHosts(inventory, flags.limit, warn);
+        if (flags.list) printJson(io, listJson(inventory, { hosts }), warn);
+        // ansible-inventory --graph draws every host whatever the limit.
+        else io.out(graph(inventory, flags.graph === true ? "all" : flags.graph as string) + "\n");
       } catch (error) {
         if (!(error instanceof MusterError)) throw error;
         io.err(`error: ${error.message}\n`);
         exitState.code = error.exitCode;
       }
     });
+}
+
+/** The hosts of `all` that `--limit` selects, in `all`'s order; unmatched parts only warn, as in Ansible. */
+function limitedHosts(inventory: Inventory, limit: string, warn: (message: string) => void): InventoryHost[] {
+  const onUnmatched = (pattern: string) =>
+    warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
+  const names = new Set(selectHosts(inventory, limit, { onUnmatched }).map((h) => h.name));
+  return selectHosts(inventory).filter((h) => names.has(h.name));
+}
+
+/** Prints JSON as ansible-inventory does (Python's json.dumps, sorted keys). */
+function printJson(io: Io, value: unknown, warn: (message: string) => void): void {
+  const { text, warning } = pythonJson(value);
+  if (warning) warn(warning);
+  io.out(text + "\n");
 }
