@@ -9,6 +9,7 @@ import { InventoryError } from "../engine/errors.ts";
 import type { Connection } from "../transport/transport.ts";
 import { numberOf } from "./float.ts";
 import type { InventoryHost } from "./types.ts";
+import { VaultValue } from "./vault.ts";
 
 const SSH = [
   "ssh",
@@ -25,11 +26,12 @@ const FALSE = ["n", "no", "off", "0", "false", "f"];
 class VarReader {
   constructor(readonly host: InventoryHost) {}
 
-  /** The first of `names` the host defines, with its name. */
+  /** The first of `names` the host defines, with its name; a vault value is decrypted. */
   first(names: string[]): { name: string; value: unknown } | undefined {
     for (const name of names) {
       if (name in this.host.vars && this.host.vars[name] !== null) {
-        return { name, value: this.host.vars[name] };
+        const value = this.host.vars[name];
+        return { name, value: value instanceof VaultValue ? value.reveal() : value };
       }
     }
     return undefined;

@@ -8,7 +8,7 @@ import { InventoryError, UsageError } from "../engine/errors.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { setKey } from "./yaml_positions.ts";
 import { PYTHON_ESCAPES } from "./python_literal.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\N\{[^}]+\}|\\[\\'"abfnrtv]/g;
 
@@ -138,7 +138,7 @@ export function parseKeyValues(text: string): Record<string, string> {
 }
 
 function asMapping(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  if (!isMapping(value)) {
     throw new UsageError(`Invalid extra vars: ${what} is a ${typeName(value)}, expected a mapping`);
   }
   return value as Record<string, unknown>;

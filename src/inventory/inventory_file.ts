@@ -10,10 +10,11 @@ import { extname } from "node:path";
 import { InventoryError } from "../engine/errors.ts";
 import { parseIni } from "./ini.ts";
 import type { InventoryData } from "./inventory_data.ts";
+import type { Vault } from "./vault.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { readYamlInventory } from "./yaml_inventory.ts";
 import { entryPosition } from "./yaml_positions.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 const YAML_EXTENSIONS = ["", ".yml", ".yaml", ".json"];
 
@@ -37,7 +38,7 @@ function looksLikeYaml(text: string): boolean {
  * [...data.hosts.keys()]; // => ["web1", "db1"]
  * ```
  */
-export function readInventoryFile(file: string, text: string, data: InventoryData): void {
+export function readInventoryFile(file: string, text: string, data: InventoryData, vault?: Vault): void {
   const ext = extname(file);
   if (!YAML_EXTENSIONS.includes(ext)) {
     parseIni(text, file, data);
@@ -46,13 +47,12 @@ export function readInventoryFile(file: string, text: string, data: InventoryDat
   let loaded: unknown;
   let yamlError: InventoryError | undefined;
   try {
-    loaded = parseYaml(text, file);
+    loaded = parseYaml(text, file, { vault });
   } catch (error) {
     if (!(error instanceof InventoryError)) throw error;
     yamlError = error;
   }
-  const isMapping = loaded !== null && typeof loaded === "object" && !Array.isArray(loaded);
-  if (isMapping && Object.keys(loaded as object).length > 0) {
+  if (isMapping(loaded) && Object.keys(loaded).length > 0) {
     const map = loaded as Record<string, unknown>;
     if (map.plugin) {
       throw new InventoryError(

@@ -14,11 +14,18 @@ import { readInventoryFile } from "./inventory_file.ts";
 import { hostVarLayers } from "./precedence.ts";
 import type { Inventory, InventoryGroup, InventoryHost } from "./types.ts";
 import { mergeLayers, VarsDirectory, type VarsLayer } from "./vars_files.ts";
+import { isEncrypted, Vault } from "./vault.ts";
 
 /** Options of `loadInventory`. */
 export interface LoadInventoryOptions {
   /** Extra variables (`-e`), which override every other variable. @default {} */
   extraVars?: Record<string, unknown>;
+  /**
+   * The vault passwords (`readVault`): vault-encrypted inventory and variables files are
+   * decrypted when read (without a password they are an error naming the file), `!vault`
+   * values are decrypted when used (`VaultValue.reveal()`). @default no passwords
+   */
+  vault?: Vault;
 }
 
 /** Names Ansible skips in an inventory directory: hidden files, vars dirs, backups, docs, `.ini`, `.cfg`... */
@@ -34,7 +41,7 @@ async function statOf(path: string): Promise<Deno.FileInfo | undefined> {
   }
 }
 
-async function readDirectory(dir: string, data: InventoryData, files: string[]): Promise<void> {
+async function readDirectory(dir: string, read: Read): Promise<void> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
   names.sort();
@@ -43,14 +50,16 @@ async function readDirectory(dir: string, data: InventoryData, files: string[]):
     const path = join(dir, name);
     const info = await statOf(path);
     if (!info) continue;
-    if (info.isDirectory) await readDirectory(path, data, files);
-    else if (info.isFile) await readFile(path, data, files);
+    if (info.isDirectory) await readDirectory(path, read);
+    else if (info.isFile) await readFile(path, read);
   }
 }
 
-async function readFile(path: string, data: InventoryData, files: string[]): Promise<void> {
-  readInventoryFile(path, await Deno.readTextFile(path), data);
-  files.push(path);
+async function readFile(path: string, read: Read): Promise<void> {
+  let text = await Deno.readTextFile(path);
+  if (isEncrypted(text)) text = (read.vault ?? new Vault()).decrypt(text, { file: path, line: 1, col: 1 });
+  readInventoryFile(path, text, read.data, read.vault);
+  read.files.push(path);
 }
 
 const layerOf = (node: GroupNode | HostNode): VarsLayer => ({ vars: node.vars, positions: node.positions });
@@ -61,11 +70,12 @@ interface Read {
   files: string[];
   /** For each file or directory source, in order: the directory of its group_vars/ and host_vars/. */
   dirs: VarsDirectory[];
+  vault?: Vault;
 }
 
 /** Reads every source into one `InventoryData`, then applies Ansible's rules. */
-async function readSources(sources: string[]): Promise<Read> {
-  const read: Read = { data: new InventoryData(), files: [], dirs: [] };
+async function readSources(sources: string[], vault?: Vault): Promise<Read> {
+  const read: Read = { data: new InventoryData(), files: [], dirs: [], vault };
   const dirByPath = new Map<string, VarsDirectory>();
   for (const source of sources) {
     const info = await statOf(source);
@@ -78,10 +88,10 @@ async function readSources(sources: string[]): Promise<Read> {
         hint: "Pass an inventory file, a directory of inventory files, or a comma-separated list of hosts",
       });
     }
-    if (info.isDirectory) await readDirectory(source, read.data, read.files);
-    else await readFile(source, read.data, read.files);
+    if (info.isDirectory) await readDirectory(source, read);
+    else await readFile(source, read);
     const dir = info.isDirectory ? source : dirname(source);
-    if (!dirByPath.has(dir)) dirByPath.set(dir, new VarsDirectory(dir));
+    if (!dirByPath.has(dir)) dirByPath.set(dir, new VarsDirectory(dir, vault));
     read.dirs.push(dirByPath.get(dir)!);
   }
   read.data.reconcile();
@@ -180,7 +190,7 @@ export async function loadInventory(
   sources: string[],
   options: LoadInventoryOptions = {},
 ): Promise<Inventory> {
-  const read = await readSources(sources);
+  const read = await readSources(sources, options.vault);
   const extra = options.extraVars ? { vars: options.extraVars, positions: {} } : undefined;
   const hasLocalhost = [...read.data.hosts.keys()].some((name) => LOCALHOST_NAMES.includes(name));
   return {

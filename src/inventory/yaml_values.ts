@@ -209,12 +209,23 @@ export function keyString(key: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a value is a mapping as loaded (a plain object), not a list, a `PyFloat` or a
+ * `VaultValue`.
+ */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** A short name for the type of a value, in Python's words, for error messages. */
 export function typeName(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (Array.isArray(value)) return "list";
   if (isFloat(value)) return "float";
-  if (typeof value === "object") return "mapping";
+  if (isMapping(value)) return "mapping";
+  if (typeof value === "object") return "string"; // a vault value
   if (typeof value === "number") return "integer";
   if (typeof value === "boolean") return "boolean";
   return "string";

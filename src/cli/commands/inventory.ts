@@ -7,6 +7,7 @@ import { selectHosts } from "../../inventory/patterns.ts";
 import { pythonJson } from "../../inventory/python_json.ts";
 import { graph, hostVars, listJson } from "../../inventory/render.ts";
 import type { Inventory, InventoryHost } from "../../inventory/types.ts";
+import { readVault } from "../../inventory/vault.ts";
 import { ansibleWarning } from "../../inventory/warnings.ts";
 import type { Io } from "../io.ts";
 import { exitState } from "../run.ts";
@@ -33,6 +34,18 @@ export function inventoryCommand(io: Io) {
       (v, p: string[]) => [...p, v],
       [] as string[],
     )
+    .option(
+      "--vault-password-file <file>",
+      "vault password file (or script), repeatable; also ANSIBLE_VAULT_PASSWORD_FILE",
+      (v, p: string[]) => [...p, v],
+      [] as string[],
+    )
+    .option(
+      "--vault-id <[label@]file>",
+      "vault identity: a label and its password file, repeatable",
+      (v, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option("--list", "all groups and hosts with their variables, as JSON")
     .option("--graph [group]", "the group tree")
     .option("--host <name>", "one host's merged variables, as JSON")
@@ -41,7 +54,13 @@ export function inventoryCommand(io: Io) {
         const modes = [flags.list, flags.graph, flags.host].filter((m) => m !== undefined);
         if (modes.length !== 1) throw new UsageError("Choose one of --list, --graph or --host NAME");
         const sources = flags.inventory.length ? flags.inventory : [LOCAL_INVENTORY];
-        const inventory = await loadInventory(sources, { extraVars: await parseExtraVars(flags.extraVars) });
+        const vault = await readVault({
+          ids: flags.vaultId,
+          passwordFiles: flags.vaultPasswordFile,
+          env: { get: io.env },
+        });
+        const extraVars = await parseExtraVars(flags.extraVars);
+        const inventory = await loadInventory(sources, { extraVars, vault });
         const warn = (message: string) => io.err(ansibleWarning(message));
         if (flags.host !== undefined) {
           // As ansible-inventory: --host ignores --limit.
