@@ -73,10 +73,22 @@ function pythonInt(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Characters Ansible finds invalid in a group name (its `INVALID_VARIABLE_NAMES`,
+ * `^[\d\W]|[^\w]`): anything but letters, digits and `_`, or a leading digit.
+ */
+const INVALID_GROUP_CHARS = /^\p{Nd}|[^\p{L}\p{N}_]/u;
+
+/** What Ansible warns (once) when a group name has such characters; it keeps the name. */
+export const INVALID_GROUP_WARNING =
+  "Invalid characters were found in group names but not replaced, use -vvvv to see details";
+
 /** Groups and hosts of an inventory, built source by source. */
 export class InventoryData {
   readonly groups = new Map<string, GroupNode>();
   readonly hosts = new Map<string, HostNode>();
+  /** Ansible's warnings about what was read, each once, in the order they arose. */
+  readonly #warnings = new Set<string>();
 
   constructor() {
     this.addGroup("all");
@@ -84,11 +96,22 @@ export class InventoryData {
     this.addChild("all", "ungrouped");
   }
 
+  /** Ansible's warnings so far, each once. */
+  get warnings(): string[] {
+    return [...this.#warnings];
+  }
+
+  /** Records a warning (a warning given twice is kept once, as Ansible shows it once). */
+  warn(message: string): void {
+    this.#warnings.add(message);
+  }
+
   /** Adds a group if it is not there yet, and returns it. */
   addGroup(name: string, at?: SourcePosition): GroupNode {
     let group = this.groups.get(name);
     if (!group) {
       if (name === "") throw new InventoryError("Invalid empty group name", at);
+      if (INVALID_GROUP_CHARS.test(name)) this.warn(INVALID_GROUP_WARNING);
       group = new GroupNode(name, at);
       this.groups.set(name, group);
     }
@@ -228,6 +251,9 @@ export class InventoryData {
       return d;
     };
     for (const g of this.groups.values()) g.depth = depthOf(g);
+    for (const host of this.hosts.keys()) {
+      if (this.groups.has(host)) this.warn(`Found both group and host with same name: ${host}`);
+    }
   }
 }
 

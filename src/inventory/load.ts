@@ -11,6 +11,8 @@ import { readHostList } from "./host_list.ts";
 import { LOCALHOST_NAMES } from "./host_range.ts";
 import { type GroupNode, type HostNode, InventoryData, sortGroups } from "./inventory_data.ts";
 import { readInventoryFile } from "./inventory_file.ts";
+import { isProgram } from "./program.ts";
+import { readInventoryScript } from "./script_inventory.ts";
 import { hostVarLayers } from "./precedence.ts";
 import type { Inventory, InventoryGroup, InventoryHost } from "./types.ts";
 import { mergeLayers, VarsDirectory, type VarsLayer } from "./vars_files.ts";
@@ -51,11 +53,38 @@ async function readDirectory(dir: string, read: Read): Promise<void> {
     const info = await statOf(path);
     if (!info) continue;
     if (info.isDirectory) await readDirectory(path, read);
-    else if (info.isFile) await readFile(path, read);
+    else if (info.isFile) await readFile(path, info, read);
   }
 }
 
-async function readFile(path: string, read: Read): Promise<void> {
+/**
+ * Reads one inventory file. An executable one with `#!` is an inventory script, as in Ansible; if
+ * it cannot be run or fails, it is read as a file (Ansible's next plugins), and if that
+ * fails too, the script's error is the one reported.
+ */
+async function readFile(path: string, info: Deno.FileInfo, read: Read): Promise<void> {
+  if (await isProgram(path, info)) {
+    let scriptError: InventoryError;
+    try {
+      await readInventoryScript(path, read.data, read.vault);
+      read.files.push(path);
+      return;
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      scriptError = error;
+    }
+    try {
+      await readTextFile(path, read);
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      throw scriptError;
+    }
+    return;
+  }
+  await readTextFile(path, read);
+}
+
+async function readTextFile(path: string, read: Read): Promise<void> {
   let text = await Deno.readTextFile(path);
   if (isEncrypted(text)) text = (read.vault ?? new Vault()).decrypt(text, { file: path, line: 1, col: 1 });
   readInventoryFile(path, text, read.data, read.vault);
@@ -89,7 +118,7 @@ async function readSources(sources: string[], vault?: Vault): Promise<Read> {
       });
     }
     if (info.isDirectory) await readDirectory(source, read);
-    else await readFile(source, read);
+    else await readFile(source, info, read);
     const dir = info.isDirectory ? source : dirname(source);
     if (!dirByPath.has(dir)) dirByPath.set(dir, new VarsDirectory(dir, vault));
     read.dirs.push(dirByPath.get(dir)!);
@@ -174,7 +203,8 @@ function implicitLocalhost({ data, dirs }: Read, extra?: VarsLayer): InventoryHo
 }
 
 /**
- * Loads an inventory. Each source is an inventory file (YAML or INI), a directory of them
+ * Loads an inventory. Each source is an inventory file (YAML, INI or TOML; an executable
+ * file is an inventory script, run with `--list`), a directory of them
  * (read as Ansible reads one: sorted, recursively, skipping hidden files and the
  * extensions `~ .orig .bak .ini .cfg .retry .pyc .pyo .swp .rpm .md .txt .rst`), or an
  * inline comma-separated host list. Throws `InventoryError` with file, line and column.
@@ -197,6 +227,7 @@ export async function loadInventory(
     hosts: mergedHosts(read, extra),
     groups: groupsOf(read),
     sources: read.files,
+    warnings: read.data.warnings,
     localhost: hasLocalhost ? undefined : implicitLocalhost(read, extra),
   };
 }

@@ -16,6 +16,7 @@
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { InventoryError, type SourcePosition, UsageError } from "../engine/errors.ts";
+import { isExecutable, isProgram } from "./program.ts";
 import { rememberSecret } from "./vault_secrets.ts";
 
 /** What every encrypted text starts with. */
@@ -222,7 +223,12 @@ async function readPassword(id: string, file: string): Promise<Uint8Array> {
     throw error;
   }
   let bytes: Uint8Array;
-  if (info.isFile && info.mode !== null && (info.mode & 0o111) !== 0) {
+  if (isExecutable(info)) {
+    if (!await isProgram(file, info)) {
+      throw new UsageError(`Vault password file ${file} is executable but is not a script (no #! line)`, {
+        hint: "Remove its execute permission (chmod -x), or make it a script that prints the password",
+      });
+    }
     // An executable password file is a script that prints the password, as in Ansible;
     // a `-client` script is asked for the vault id.
     const client = /-client(?:\.[^/.]*)?$/.test(file);

@@ -62,6 +62,7 @@ export function inventoryCommand(io: Io) {
         const extraVars = await parseExtraVars(flags.extraVars);
         const inventory = await loadInventory(sources, { extraVars, vault });
         const warn = (message: string) => io.err(ansibleWarning(message));
+        for (const warning of inventory.warnings ?? []) warn(warning);
         if (flags.host !== undefined) {
           // As ansible-inventory: --host ignores --limit.
           printJson(io, hostVars(inventory, flags.host), warn);
