@@ -186,3 +186,66 @@ for (const c of CASES) {
     });
   }
 }
+
+/**
+ * What ansible-core 2.15's `ansible-inventory --limit PATTERN --list` prints (2.14, the
+ * oracle here, has no --limit): 2.14's `--list`, with each group's hosts and
+ * `_meta.hostvars` kept to the hosts `ansible all --limit PATTERN --list-hosts` selects,
+ * and groups left with neither hosts nor children dropped.
+ */
+const LIMITED_LIST = `
+import json, sys
+full = json.load(open(sys.argv[1]))
+hosts = set(l.strip() for l in open(sys.argv[2]).read().splitlines()[1:] if l.strip())
+for name in [k for k in full if k != "_meta"]:
+    g = full[name]
+    if "hosts" in g:
+        g["hosts"] = [h for h in g["hosts"] if h in hosts]
+        if not g["hosts"]:
+            del g["hosts"]
+    if not g:
+        del full[name]
+full["_meta"]["hostvars"] = {h: v for h, v in full["_meta"]["hostvars"].items() if h in hosts}
+print(json.dumps(full, sort_keys=True, indent=4, ensure_ascii=False))
+`;
+
+const LIMIT_INVENTORY =
+  "[web]\nw1 x=1\nw2 x=2.0\n[db]\nd1\n[edge]\ne1\n[front:children]\nweb\nedge\n[all:vars]\nv=1\n";
+
+for (const limit of ["w1", "web:!w2", "front:&edge", "d*", "nosuch", "w1,nosuch"]) {
+  Deno.test(`muster inventory --limit '${limit}' --list prints what ansible-inventory 2.15 prints`, async () => {
+    const dir = await writeTree({ "hosts.ini": LIMIT_INVENTORY });
+    try {
+      const entry = join(dir, "hosts.ini");
+      const list = await ansible("ansible-inventory", ["-i", entry, "--list"]);
+      const selected = await ansible("ansible", ["-i", entry, "all", "--limit", limit, "--list-hosts"]);
+      await Deno.writeTextFile(join(dir, "list.json"), list.stdout);
+      await Deno.writeTextFile(join(dir, "hosts.txt"), selected.stdout);
+      const expected = await new Deno.Command("python3", {
+        args: ["-c", LIMITED_LIST, join(dir, "list.json"), join(dir, "hosts.txt")],
+        stdout: "piped",
+      }).output();
+      const ours = await muster(["-i", entry, "--limit", limit, "--list"]);
+      strictEqual(ours.stdout, new TextDecoder().decode(expected.stdout));
+      // Ansible warns about each pattern that matches nothing; muster warns the same way.
+      const warnings = selected.stderr.split("\n").filter((l) => l.includes("Could not match")).join("\n");
+      strictEqual(ours.stderr.trim(), warnings.trim());
+      strictEqual(ours.code, 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("muster inventory --limit leaves --graph and --host whole, as ansible-inventory 2.15 does", async () => {
+  const dir = await writeTree({ "hosts.ini": LIMIT_INVENTORY });
+  try {
+    const entry = join(dir, "hosts.ini");
+    const graph = await ansible("ansible-inventory", ["-i", entry, "--graph"]);
+    strictEqual((await muster(["-i", entry, "--limit", "w1", "--graph"])).stdout, graph.stdout);
+    const host = await ansible("ansible-inventory", ["-i", entry, "--host", "d1"]);
+    strictEqual((await muster(["-i", entry, "--limit", "w1", "--host", "d1"])).stdout, host.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
