@@ -59,7 +59,7 @@ export function inventoryCommand(io: Io) {
           passwordFiles: flags.vaultPasswordFile,
           env: { get: io.env },
         });
-        const extraVars = await parseExtraVars(flags.extraVars);
+        const extraVars = await parseExtraVars(flags.extraVars, { vault });
         const inventory = await loadInventory(sources, { extraVars, vault });
         const warn = (message: string) => io.err(ansibleWarning(message));
         for (const warning of inventory.warnings ?? []) warn(warning);
