@@ -1,7 +1,8 @@
 /**
  * Loads a YAML or JSON text as Ansible's loader does: JSON first (Python's `json.loads`),
- * else YAML with PyYAML's YAML 1.1 scalars, merge keys (`<<`), anchors and the `!unsafe`
- * tag. Every mapping built remembers where its entries were written (`yaml_positions.ts`).
+ * else YAML with PyYAML's YAML 1.1 scalars, merge keys (`<<`), anchors, the `!unsafe` tag
+ * and Ansible's `!vault` tag (a `VaultValue`; a whole vault-encrypted text is decrypted
+ * first, with the passwords given). Every mapping built remembers where its entries were written (`yaml_positions.ts`).
  * Common block-style files take a fast path (`yaml_fast.ts`); the rest go through the
  * `yaml` package.
  */
