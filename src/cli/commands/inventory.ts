@@ -68,13 +68,17 @@ export function inventoryCommand(io: Io) {
           printJson(io, hostVars(inventory, flags.host), warn);
           return;
         }
-        const hosts = flags.limit === undefined ? undefined : limitedHosts(inventory, flags.limit, warn);
-        if (flags.list) printJson(io, listJson(inventory, { hosts }), warn);
-        // ansible-inventory --graph draws every host whatever the limit.
-        else io.out(graph(inventory, flags.graph === true ? "all" : flags.graph as string) + "\n");
+        if (flags.list) {
+          const hosts = flags.limit === undefined ? undefined : limitedHosts(inventory, flags.limit, warn);
+          printJson(io, listJson(inventory, { hosts }), warn);
+        } else {
+          // ansible-inventory --graph draws every host whatever the limit (and never matches it).
+          io.out(graph(inventory, flags.graph === true ? "all" : flags.graph as string) + "\n");
+        }
       } catch (error) {
         if (!(error instanceof MusterError)) throw error;
         io.err(`error: ${error.message}\n`);
+        if (error.hint) io.err(`hint: ${error.hint}\n`);
         exitState.code = error.exitCode;
       }
     });
