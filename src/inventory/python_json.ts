@@ -84,8 +84,12 @@ function less(a: Key, b: Key, aYaml: boolean, bYaml: boolean): boolean {
   );
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Python's string order (by code point), which differs from UTF-16's only around surrogates. */
 function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   const x = [...a], y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
     if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
