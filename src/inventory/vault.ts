@@ -111,10 +111,7 @@ export class Vault {
     const tried = [...first, ...this.secrets.filter((s) => s.id !== envelope.id)];
     for (const secret of tried) {
       const plain = decryptBody(envelope.body, secret.password, at);
-      if (plain) {
-        const text = new TextDecoder("utf-8", { fatal: false }).decode(plain);
-        return text;
-      }
+      if (plain) return new TextDecoder().decode(plain);
     }
     const ids = tried.map((s) => `'${s.id}' (${s.source})`).join(", ");
     throw new InventoryError(
