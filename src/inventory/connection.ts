@@ -7,7 +7,9 @@
 
 import { InventoryError } from "../engine/errors.ts";
 import type { Connection } from "../transport/transport.ts";
+import { numberOf } from "./float.ts";
 import type { InventoryHost } from "./types.ts";
+import { VaultValue } from "./vault.ts";
 
 const SSH = [
   "ssh",
@@ -24,11 +26,12 @@ const FALSE = ["n", "no", "off", "0", "false", "f"];
 class VarReader {
   constructor(readonly host: InventoryHost) {}
 
-  /** The first of `names` the host defines, with its name. */
+  /** The first of `names` the host defines, with its name; a vault value is decrypted. */
   first(names: string[]): { name: string; value: unknown } | undefined {
     for (const name of names) {
       if (name in this.host.vars && this.host.vars[name] !== null) {
-        return { name, value: this.host.vars[name] };
+        const value = this.host.vars[name];
+        return { name, value: value instanceof VaultValue ? value.reveal() : value };
       }
     }
     return undefined;
@@ -45,7 +48,7 @@ class VarReader {
     const found = this.first(names);
     if (!found) return undefined;
     const { name, value } = found;
-    if (typeof value !== "string" && typeof value !== "number") this.fail(name, expected, value);
+    if (typeof value !== "string" && numberOf(value) === undefined) this.fail(name, expected, value);
     const text = String(value);
     if (text.includes("{{") || text.includes("{%")) {
       this.fail(name, `${expected} (Jinja templates are not supported)`, value);
@@ -57,7 +60,8 @@ class VarReader {
 /** Ansible's `boolean()`: true/false, yes/no, on/off, y/n, t/f, 1/0, any case. */
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
-  if (value === 1 || value === 0) return value === 1;
+  const n = numberOf(value);
+  if (n === 1 || n === 0) return n === 1;
   if (typeof value !== "string") return undefined;
   const text = value.trim().toLowerCase();
   if (TRUE.includes(text)) return true;
@@ -99,8 +103,8 @@ export function connectionOf(host: InventoryHost): Connection {
   let port = 22;
   if (portVar) {
     const { name, value } = portVar;
-    const n = typeof value === "number"
-      ? value
+    const n = numberOf(value) !== undefined
+      ? numberOf(value)!
       : typeof value === "string" && /^\s*\d+\s*$/.test(value)
       ? +value
       : NaN;

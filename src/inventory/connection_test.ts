@@ -1,7 +1,10 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { InventoryError } from "../engine/errors.ts";
 import { connectionOf, parseBoolean } from "./connection.ts";
+import { PyFloat } from "./float.ts";
+import { loadInventory } from "./load.ts";
 import type { InventoryHost } from "./types.ts";
+import { VaultValue } from "./vault.ts";
 
 const host = (vars: Record<string, unknown>, name = "web1"): InventoryHost => ({
   name,
@@ -76,4 +79,38 @@ Deno.test("parseBoolean() accepts Ansible's boolean spellings", () => {
   assertEquals(["yes", "On", "1", "true", "t", "Y", 1, true].map(parseBoolean), Array(8).fill(true));
   assertEquals(["no", "OFF", "0", "false", "f", "n", 0, false].map(parseBoolean), Array(8).fill(false));
   assertEquals(parseBoolean("maybe"), undefined);
+});
+
+Deno.test("connectionOf() refuses, at connection time, what loadInventory() reads as Ansible does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/hosts`;
+    await Deno.writeTextFile(
+      file,
+      '[c]\nd1 ansible_connection=docker\nj1 ansible_host="{{ myhost }}" ansible_port=2222.0\n',
+    );
+    const inventory = await loadInventory([file]);
+    assertThrows(
+      () => connectionOf(inventory.hosts.get("d1")!),
+      (e: unknown) =>
+        e instanceof InventoryError &&
+        e.message ===
+          `${file}:2:4: Invalid ansible_connection for host 'd1': expected 'ssh' or 'local', got "docker"`,
+    );
+    assertThrows(
+      () => connectionOf(inventory.hosts.get("j1")!),
+      new RegExp(`^InventoryError: ${file}:3:4: Invalid ansible_host .*Jinja`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("connectionOf() takes a float port and a vault-encrypted user", () => {
+  const user = new VaultValue("$ANSIBLE_VAULT;1.1;AES256\n00", { file: "v.yml", line: 1, col: 1 });
+  Object.defineProperty(user, "reveal", { value: () => "deploy" });
+  const c = connectionOf(
+    host({ ansible_port: new PyFloat(2222), ansible_user: user, ansible_become: new PyFloat(1) }),
+  );
+  assertEquals([c.port, c.user, c.become], [2222, "deploy", true]);
 });

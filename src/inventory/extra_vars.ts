@@ -5,10 +5,11 @@
  */
 
 import { InventoryError, UsageError } from "../engine/errors.ts";
+import type { Vault } from "./vault.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { setKey } from "./yaml_positions.ts";
 import { PYTHON_ESCAPES } from "./python_literal.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\N\{[^}]+\}|\\[\\'"abfnrtv]/g;
 
@@ -138,7 +139,7 @@ export function parseKeyValues(text: string): Record<string, string> {
 }
 
 function asMapping(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  if (!isMapping(value)) {
     throw new UsageError(`Invalid extra vars: ${what} is a ${typeName(value)}, expected a mapping`);
   }
   return value as Record<string, unknown>;
@@ -147,7 +148,8 @@ function asMapping(value: unknown, what: string): Record<string, unknown> {
 /**
  * Reads `-e` values into one mapping, later values winning. `@path` reads a YAML or JSON
  * file; a value starting with `{` or `[` is YAML/JSON; anything else is `k=v` words
- * (strings). Throws `UsageError` (or `InventoryError` with a position for a bad file).
+ * (strings). A vault-encrypted file is decrypted with `options.vault`, and `!vault`
+ * values keep it. Throws `UsageError` (or `InventoryError` with a position for a bad file).
  *
  * @example
  * ```ts
@@ -156,7 +158,10 @@ function asMapping(value: unknown, what: string): Record<string, unknown> {
  * // => { flame_enable: "true", flame_profiles: ["worker"] }
  * ```
  */
-export async function parseExtraVars(values: readonly string[] = []): Promise<Record<string, unknown>> {
+export async function parseExtraVars(
+  values: readonly string[] = [],
+  options: { vault?: Vault } = {},
+): Promise<Record<string, unknown>> {
   let result: Record<string, unknown> = {};
   for (const value of values) {
     if (!value) continue;
@@ -171,13 +176,13 @@ export async function parseExtraVars(values: readonly string[] = []): Promise<Re
         throw error;
       }
       // An empty file is no variables.
-      data = asMapping(parseYaml(text, path) ?? {}, `the file ${path}`);
+      data = asMapping(parseYaml(text, path, { vault: options.vault }) ?? {}, `the file ${path}`);
     } else if (value[0] === "/" || value[0] === ".") {
       throw new UsageError(`Please prepend extra_vars filename '${value}' with '@'`);
     } else if (value[0] === "[" || value[0] === "{") {
       let parsed: unknown;
       try {
-        parsed = parseYaml(value, "<extra vars>");
+        parsed = parseYaml(value, "<extra vars>", { vault: options.vault });
       } catch (error) {
         if (!(error instanceof InventoryError)) throw error;
         throw new UsageError(`Invalid extra vars '${value}': ${error.message}`);

@@ -6,6 +6,7 @@
  */
 
 import { InventoryError, type SourcePosition } from "../engine/errors.ts";
+import { numberOf } from "./float.ts";
 import { setKey } from "./yaml_positions.ts";
 
 /** A group being built. */
@@ -64,17 +65,30 @@ export class HostNode {
 /** Python's `int()` of an inventory value, or undefined when Python would raise. */
 function pythonInt(value: unknown): number | undefined {
   if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "number") return Number.isFinite(value) ? Math.trunc(value) : undefined;
+  const n = numberOf(value);
+  if (n !== undefined) return Number.isFinite(n) ? Math.trunc(n) : undefined;
   if (typeof value === "string" && /^\s*[-+]?[0-9]+(?:_[0-9]+)*\s*$/.test(value)) {
     return parseInt(value.trim().replaceAll("_", ""), 10);
   }
   return undefined;
 }
 
+/**
+ * Characters Ansible finds invalid in a group name (its `INVALID_VARIABLE_NAMES`,
+ * `^[\d\W]|[^\w]`): anything but letters, digits and `_`, or a leading digit.
+ */
+const INVALID_GROUP_CHARS = /^\p{Nd}|[^\p{L}\p{N}_]/u;
+
+/** What Ansible warns (once) when a group name has such characters; it keeps the name. */
+export const INVALID_GROUP_WARNING =
+  "Invalid characters were found in group names but not replaced, use -vvvv to see details";
+
 /** Groups and hosts of an inventory, built source by source. */
 export class InventoryData {
   readonly groups = new Map<string, GroupNode>();
   readonly hosts = new Map<string, HostNode>();
+  /** Ansible's warnings about what was read, each once, in the order they arose. */
+  readonly #warnings = new Set<string>();
 
   constructor() {
     this.addGroup("all");
@@ -82,11 +96,22 @@ export class InventoryData {
     this.addChild("all", "ungrouped");
   }
 
+  /** Ansible's warnings so far, each once. */
+  get warnings(): string[] {
+    return [...this.#warnings];
+  }
+
+  /** Records a warning (a warning given twice is kept once, as Ansible shows it once). */
+  warn(message: string): void {
+    this.#warnings.add(message);
+  }
+
   /** Adds a group if it is not there yet, and returns it. */
   addGroup(name: string, at?: SourcePosition): GroupNode {
     let group = this.groups.get(name);
     if (!group) {
       if (name === "") throw new InventoryError("Invalid empty group name", at);
+      if (INVALID_GROUP_CHARS.test(name)) this.warn(INVALID_GROUP_WARNING);
       group = new GroupNode(name, at);
       this.groups.set(name, group);
     }
@@ -226,6 +251,9 @@ export class InventoryData {
       return d;
     };
     for (const g of this.groups.values()) g.depth = depthOf(g);
+    for (const host of this.hosts.keys()) {
+      if (this.groups.has(host)) this.warn(`Found both group and host with same name: ${host}`);
+    }
   }
 }
 

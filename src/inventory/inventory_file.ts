@@ -2,18 +2,21 @@
  * One inventory file, read as Ansible's inventory plugins would read it: a file without
  * an extension or ending in `.yml`, `.yaml` or `.json` is tried as a YAML inventory first
  * and, if it is not one (not a mapping, empty, or not YAML at all), as INI; any other
- * file is INI. Dynamic inventory scripts, inventory plugin configurations and TOML are
- * not supported.
+ * file is INI, except that a `.toml` file Ansible's INI plugin cannot read is TOML (with
+ * what the INI attempt had added before it failed, as in Ansible). Inventory scripts are
+ * run by `load.ts`; inventory plugin configurations are not supported.
  */
 
 import { extname } from "node:path";
 import { InventoryError } from "../engine/errors.ts";
 import { parseIni } from "./ini.ts";
+import { parseTomlInventory } from "./toml_inventory.ts";
 import type { InventoryData } from "./inventory_data.ts";
+import type { Vault } from "./vault.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { readYamlInventory } from "./yaml_inventory.ts";
 import { entryPosition } from "./yaml_positions.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 const YAML_EXTENSIONS = ["", ".yml", ".yaml", ".json"];
 
@@ -37,8 +40,17 @@ function looksLikeYaml(text: string): boolean {
  * [...data.hosts.keys()]; // => ["web1", "db1"]
  * ```
  */
-export function readInventoryFile(file: string, text: string, data: InventoryData): void {
+export function readInventoryFile(file: string, text: string, data: InventoryData, vault?: Vault): void {
   const ext = extname(file);
+  if (ext === ".toml") {
+    try {
+      parseIni(text, file, data);
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      parseTomlInventory(text, file, data);
+    }
+    return;
+  }
   if (!YAML_EXTENSIONS.includes(ext)) {
     parseIni(text, file, data);
     return;
@@ -46,13 +58,12 @@ export function readInventoryFile(file: string, text: string, data: InventoryDat
   let loaded: unknown;
   let yamlError: InventoryError | undefined;
   try {
-    loaded = parseYaml(text, file);
+    loaded = parseYaml(text, file, { vault });
   } catch (error) {
     if (!(error instanceof InventoryError)) throw error;
     yamlError = error;
   }
-  const isMapping = loaded !== null && typeof loaded === "object" && !Array.isArray(loaded);
-  if (isMapping && Object.keys(loaded as object).length > 0) {
+  if (isMapping(loaded) && Object.keys(loaded).length > 0) {
     const map = loaded as Record<string, unknown>;
     if (map.plugin) {
       throw new InventoryError(

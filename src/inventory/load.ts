@@ -11,14 +11,23 @@ import { readHostList } from "./host_list.ts";
 import { LOCALHOST_NAMES } from "./host_range.ts";
 import { type GroupNode, type HostNode, InventoryData, sortGroups } from "./inventory_data.ts";
 import { readInventoryFile } from "./inventory_file.ts";
+import { isProgram } from "./program.ts";
+import { readInventoryScript } from "./script_inventory.ts";
 import { hostVarLayers } from "./precedence.ts";
 import type { Inventory, InventoryGroup, InventoryHost } from "./types.ts";
 import { mergeLayers, VarsDirectory, type VarsLayer } from "./vars_files.ts";
+import { isEncrypted, Vault } from "./vault.ts";
 
 /** Options of `loadInventory`. */
 export interface LoadInventoryOptions {
   /** Extra variables (`-e`), which override every other variable. @default {} */
   extraVars?: Record<string, unknown>;
+  /**
+   * The vault passwords (`readVault`): vault-encrypted inventory and variables files are
+   * decrypted when read (without a password they are an error naming the file), `!vault`
+   * values are decrypted when used (`VaultValue.reveal()`). @default no passwords
+   */
+  vault?: Vault;
 }
 
 /** Names Ansible skips in an inventory directory: hidden files, vars dirs, backups, docs, `.ini`, `.cfg`... */
@@ -34,7 +43,7 @@ async function statOf(path: string): Promise<Deno.FileInfo | undefined> {
   }
 }
 
-async function readDirectory(dir: string, data: InventoryData, files: string[]): Promise<void> {
+async function readDirectory(dir: string, read: Read): Promise<void> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
   names.sort();
@@ -43,14 +52,43 @@ async function readDirectory(dir: string, data: InventoryData, files: string[]):
     const path = join(dir, name);
     const info = await statOf(path);
     if (!info) continue;
-    if (info.isDirectory) await readDirectory(path, data, files);
-    else if (info.isFile) await readFile(path, data, files);
+    if (info.isDirectory) await readDirectory(path, read);
+    else if (info.isFile) await readFile(path, info, read);
   }
 }
 
-async function readFile(path: string, data: InventoryData, files: string[]): Promise<void> {
-  readInventoryFile(path, await Deno.readTextFile(path), data);
-  files.push(path);
+/**
+ * Reads one inventory file. An executable one with `#!` is an inventory script, as in Ansible; if
+ * it cannot be run or fails, it is read as a file (Ansible's next plugins), and if that
+ * fails too, the script's error is the one reported.
+ */
+async function readFile(path: string, info: Deno.FileInfo, read: Read): Promise<void> {
+  if (await isProgram(path, info)) {
+    let scriptError: InventoryError;
+    try {
+      await readInventoryScript(path, read.data, read.vault);
+      read.files.push(path);
+      return;
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      scriptError = error;
+    }
+    try {
+      await readTextFile(path, read);
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      throw scriptError;
+    }
+    return;
+  }
+  await readTextFile(path, read);
+}
+
+async function readTextFile(path: string, read: Read): Promise<void> {
+  let text = await Deno.readTextFile(path);
+  if (isEncrypted(text)) text = (read.vault ?? new Vault()).decrypt(text, { file: path, line: 1, col: 1 });
+  readInventoryFile(path, text, read.data, read.vault);
+  read.files.push(path);
 }
 
 const layerOf = (node: GroupNode | HostNode): VarsLayer => ({ vars: node.vars, positions: node.positions });
@@ -61,11 +99,12 @@ interface Read {
   files: string[];
   /** For each file or directory source, in order: the directory of its group_vars/ and host_vars/. */
   dirs: VarsDirectory[];
+  vault?: Vault;
 }
 
 /** Reads every source into one `InventoryData`, then applies Ansible's rules. */
-async function readSources(sources: string[]): Promise<Read> {
-  const read: Read = { data: new InventoryData(), files: [], dirs: [] };
+async function readSources(sources: string[], vault?: Vault): Promise<Read> {
+  const read: Read = { data: new InventoryData(), files: [], dirs: [], vault };
   const dirByPath = new Map<string, VarsDirectory>();
   for (const source of sources) {
     const info = await statOf(source);
@@ -78,10 +117,10 @@ async function readSources(sources: string[]): Promise<Read> {
         hint: "Pass an inventory file, a directory of inventory files, or a comma-separated list of hosts",
       });
     }
-    if (info.isDirectory) await readDirectory(source, read.data, read.files);
-    else await readFile(source, read.data, read.files);
+    if (info.isDirectory) await readDirectory(source, read);
+    else await readFile(source, info, read);
     const dir = info.isDirectory ? source : dirname(source);
-    if (!dirByPath.has(dir)) dirByPath.set(dir, new VarsDirectory(dir));
+    if (!dirByPath.has(dir)) dirByPath.set(dir, new VarsDirectory(dir, vault));
     read.dirs.push(dirByPath.get(dir)!);
   }
   read.data.reconcile();
@@ -164,7 +203,8 @@ function implicitLocalhost({ data, dirs }: Read, extra?: VarsLayer): InventoryHo
 }
 
 /**
- * Loads an inventory. Each source is an inventory file (YAML or INI), a directory of them
+ * Loads an inventory. Each source is an inventory file (YAML, INI or TOML; an executable
+ * file is an inventory script, run with `--list`), a directory of them
  * (read as Ansible reads one: sorted, recursively, skipping hidden files and the
  * extensions `~ .orig .bak .ini .cfg .retry .pyc .pyo .swp .rpm .md .txt .rst`), or an
  * inline comma-separated host list. Throws `InventoryError` with file, line and column.
@@ -180,13 +220,14 @@ export async function loadInventory(
   sources: string[],
   options: LoadInventoryOptions = {},
 ): Promise<Inventory> {
-  const read = await readSources(sources);
+  const read = await readSources(sources, options.vault);
   const extra = options.extraVars ? { vars: options.extraVars, positions: {} } : undefined;
   const hasLocalhost = [...read.data.hosts.keys()].some((name) => LOCALHOST_NAMES.includes(name));
   return {
     hosts: mergedHosts(read, extra),
     groups: groupsOf(read),
     sources: read.files,
+    warnings: read.data.warnings,
     localhost: hasLocalhost ? undefined : implicitLocalhost(read, extra),
   };
 }

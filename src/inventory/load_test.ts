@@ -1,6 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { loadInventory } from "./load.ts";
+import { selectHosts } from "./patterns.ts";
+import { listJson } from "./render.ts";
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir();
@@ -55,4 +57,26 @@ Deno.test("loadInventory() prepares Ansible's implicit localhost with all's vari
     implicit: true,
   });
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("loadInventory() reads an inventory of groups without hosts, and selecting all gives no hosts", async () => {
+  const dir = await tree({ "hosts": "[etcd]\n[kube_control_plane]\n[etcd:children]\nkube_control_plane\n" });
+  const inv = await loadInventory([join(dir, "hosts")]);
+  assertEquals(inv.hosts.size, 0);
+  assertEquals([...inv.groups.keys()], ["all", "ungrouped", "etcd", "kube_control_plane"]);
+  assertEquals(selectHosts(inv), []);
+  assertEquals(listJson(inv), {
+    all: { children: ["ungrouped", "etcd"] },
+    etcd: { children: ["kube_control_plane"] },
+    _meta: { hostvars: {} },
+  });
+});
+
+Deno.test("loadInventory() returns Ansible's warnings once each", async () => {
+  const dir = await tree({ "hosts": "[web-a]\nw1\n[web-b]\nw2\n[db]\nweb-a\n" });
+  const inv = await loadInventory([join(dir, "hosts")]);
+  assertEquals(inv.warnings, [
+    "Invalid characters were found in group names but not replaced, use -vvvv to see details",
+    "Found both group and host with same name: web-a",
+  ]);
 });

@@ -186,12 +186,23 @@ function readPatternFile(path: string): string[] {
   return text.split("\n").map((line) => line.trim());
 }
 
+/** Options of `selectHosts`. */
+export interface SelectHostsOptions {
+  /**
+   * Called with each part of the pattern that matches no host and no group, instead of
+   * throwing; a pattern that selects no hosts then gives an empty list. This is what
+   * Ansible does (it warns `Could not match supplied host pattern, ignoring: web9`).
+   * @default undefined (throw a `UsageError`)
+   */
+  onUnmatched?: (pattern: string) => void;
+}
+
 /**
  * Selects the hosts a pattern names, in the order `ansible PATTERN --list-hosts` prints
  * them: plain patterns first (in the order given), then `&` intersections, then `!`
  * exclusions. A pattern (or a part of one) that matches no host and no group is a
- * `UsageError` naming it, where Ansible only warns. No pattern means `all`, but an empty
- * inventory is not an error then.
+ * `UsageError` naming it, where Ansible only warns (unless `onUnmatched` is given). No
+ * pattern means `all`, but an empty inventory is not an error then.
  *
  * @example
  * ```ts ignore
@@ -199,7 +210,11 @@ function readPatternFile(path: string): string[] {
  * selectHosts(inventory, "webservers:&prod:!web3").map((h) => h.name);
  * ```
  */
-export function selectHosts(inventory: Inventory, pattern?: string): InventoryHost[] {
+export function selectHosts(
+  inventory: Inventory,
+  pattern?: string,
+  options: SelectHostsOptions = {},
+): InventoryHost[] {
   if (pattern === undefined) return new Selector(inventory).groupHosts("all");
   const patterns: string[] = [];
   for (const part of splitPattern(pattern)) {
@@ -221,6 +236,10 @@ export function selectHosts(inventory: Inventory, pattern?: string): InventoryHo
       continue;
     }
     const that = selector.matchOne(p[0] === "&" || p[0] === "!" ? p.slice(1) : p);
+    if (that === undefined && options.onUnmatched) {
+      options.onUnmatched(p[0] === "&" || p[0] === "!" ? p.slice(1) : p);
+      continue;
+    }
     if (that === undefined) {
       throw new UsageError(
         `Host pattern '${p}' matches no host or group${pattern === p ? "" : ` (in '${pattern}')`}`,
@@ -245,7 +264,7 @@ export function selectHosts(inventory: Inventory, pattern?: string): InventoryHo
       }
     }
   }
-  if (hosts.length === 0) {
+  if (hosts.length === 0 && !options.onUnmatched) {
     throw new UsageError(`Host pattern '${pattern}' selects no hosts`, {
       hint: "Check the name against `muster inventory --graph`",
     });

@@ -4,6 +4,7 @@
  * typed values; anything else stays the text it was.
  */
 
+import { isFloat, numberOf, PyFloat, pyFloat, pythonFloatRepr } from "./float.ts";
 import { setKey } from "./yaml_positions.ts";
 
 /** Python's one-character string escapes (`\n`, `\t`, ...), and a backslash-newline continuing a line. */
@@ -25,7 +26,7 @@ export const PYTHON_ESCAPES: Readonly<Record<string, string>> = {
 export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
 type Token =
-  | { kind: "num"; value: number; float: boolean }
+  | { kind: "num"; value: number | PyFloat; float: boolean }
   | { kind: "str"; value: string; bytes: boolean }
   | { kind: "name"; value: string }
   | { kind: "op"; value: string }
@@ -127,7 +128,8 @@ function tokenize(text: string): Token[] {
       i += m[0].length;
       // `1abc` and `0777` are syntax errors in Python 3.
       if (/^[\p{L}\p{N}_.]/u.test(text.slice(i))) throw new NotLiteral();
-      tokens.push({ kind: "num", value, float: g.float !== undefined });
+      const float = g.float !== undefined;
+      tokens.push({ kind: "num", value: float ? pyFloat(value) : value, float });
     } else if (STRING_PREFIX.test(text.slice(i))) {
       const prefix = STRING_PREFIX.exec(text.slice(i))![0].toLowerCase();
       if (prefix.includes("f")) throw new NotLiteral();
@@ -214,6 +216,7 @@ class Parser {
       this.#plainNumber = false;
       if (t.value === "+") return operand;
       // Python integers have no negative zero.
+      if (operand instanceof PyFloat) return new PyFloat(-operand.value);
       return operand === 0 && !this.#lastFloat ? 0 : -(operand as number);
     }
     const value = this.atom();
@@ -306,13 +309,13 @@ class Parser {
       return dict;
     }
     // A set: muster has no sets, a list is the closest JSON value.
-    if (typeof first === "object" && first !== null) throw new NotLiteral();
+    if (isContainer(first)) throw new NotLiteral();
     const items = [first];
     while (this.isOp(",")) {
       this.next();
       if (this.isOp("}")) break;
       const item = this.expr();
-      if (typeof item === "object" && item !== null) throw new NotLiteral();
+      if (isContainer(item)) throw new NotLiteral();
       if (!items.includes(item)) items.push(item);
     }
     this.expectOp("}");
@@ -320,11 +323,18 @@ class Parser {
   }
 }
 
+/** A list or dict, which Python cannot put in a set or use as a key. */
+function isContainer(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !(value instanceof PyFloat);
+}
+
 /** The JSON key Python's `json.dumps` writes for a dict key. */
 function keyString(key: unknown): string {
   if (typeof key === "string") return key;
   if (key === null) return "null";
-  if (typeof key === "number" || typeof key === "boolean") return String(key);
+  if (typeof key === "boolean") return String(key);
+  const n = numberOf(key);
+  if (n !== undefined) return isFloat(key) ? pythonFloatRepr(n) : String(n);
   // Lists and dicts are unhashable: Python raises a TypeError.
   throw new NotLiteral();
 }

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { PyFloat } from "./float.ts";
 import { literalEval } from "./python_literal.ts";
 
 const ok = (value: unknown) => ({ ok: true, value });
@@ -14,8 +15,8 @@ Deno.test("literalEval() types numbers as Python does", () => {
   assertEquals(literalEval("0b101"), ok(5));
   assertEquals(literalEval("1.5"), ok(1.5));
   assertEquals(literalEval(".5"), ok(0.5));
-  assertEquals(literalEval("5."), ok(5));
-  assertEquals(literalEval("1e3"), ok(1000));
+  assertEquals(literalEval("5."), ok(new PyFloat(5)));
+  assertEquals(literalEval("1e3"), ok(new PyFloat(1000)));
   assertEquals(literalEval("-(1)"), ok(-1));
   assertEquals(literalEval("00"), ok(0));
 });
@@ -70,5 +71,6 @@ Deno.test("literalEval() leaves f-strings, complex numbers and \\N escapes alone
 
 Deno.test("literalEval() keeps Python's zero signs", () => {
   assertEquals(Object.is((literalEval("-0") as { value: number }).value, 0), true);
-  assertEquals(Object.is((literalEval("-0.0") as { value: number }).value, -0), true);
+  const negativeZero = literalEval("-0.0") as { value: PyFloat };
+  assertEquals(negativeZero.value instanceof PyFloat && Object.is(negativeZero.value.value, -0), true);
 });

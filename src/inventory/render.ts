@@ -5,7 +5,7 @@
 
 import { UsageError } from "../engine/errors.ts";
 import { selectHosts } from "./patterns.ts";
-import type { Inventory, InventoryGroup } from "./types.ts";
+import type { Inventory, InventoryGroup, InventoryHost } from "./types.ts";
 
 /** Magic variables `ansible-inventory` leaves out of host variables. */
 const INTERNAL_VARS = new Set([
@@ -44,23 +44,38 @@ function group(inventory: Inventory, name: string): InventoryGroup {
   return g;
 }
 
+/** Options of `listJson`. */
+export interface ListJsonOptions {
+  /**
+   * The hosts to show (`--limit`): groups list only these, `_meta.hostvars` has only
+   * theirs, and a group left with no hosts and no children is left out, as
+   * `ansible-inventory --limit` (ansible-core 2.15 and later) does. @default every host
+   */
+  hosts?: InventoryHost[];
+}
+
 /**
  * The JSON object `ansible-inventory --list` prints: each group reachable from `all` with
  * its direct `hosts` and `children` (empty lists and empty groups left out, `all` never
  * lists hosts), and `_meta.hostvars` with the merged variables of every host that has any.
+ * `pythonJson` writes it as `ansible-inventory` does.
  *
  * @example
  * ```ts ignore
  * import { listJson } from "./render.ts";
- * console.log(JSON.stringify(listJson(inventory), null, 4));
+ * import { pythonJson } from "./python_json.ts";
+ * console.log(pythonJson(listJson(inventory)).text);
  * ```
  */
-export function listJson(inventory: Inventory): Record<string, unknown> {
+export function listJson(inventory: Inventory, options: ListJsonOptions = {}): Record<string, unknown> {
+  const hosts = options.hosts ?? selectHosts(inventory);
+  const shown = options.hosts ? new Set(hosts.map((h) => h.name)) : undefined;
   const result: Record<string, unknown> = {};
   const seen = new Set<string>();
   const format = (g: InventoryGroup): void => {
     const entry: Record<string, unknown> = {};
-    if (g.name !== "all" && g.hosts.length > 0) entry.hosts = [...g.hosts];
+    const members = shown ? g.hosts.filter((h) => shown.has(h)) : g.hosts;
+    if (g.name !== "all" && members.length > 0) entry.hosts = [...members];
     if (g.children.length > 0) entry.children = [...g.children];
     result[g.name] = entry;
     for (const child of g.children) {
@@ -73,7 +88,7 @@ export function listJson(inventory: Inventory): Record<string, unknown> {
   };
   format(group(inventory, "all"));
   const hostvars: Record<string, unknown> = {};
-  for (const host of inventory.hosts.values()) {
+  for (const host of hosts) {
     const vars = withoutInternal(host.vars);
     if (Object.keys(vars).length > 0) hostvars[host.name] = vars;
   }

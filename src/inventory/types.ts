@@ -51,6 +51,12 @@ export interface Inventory {
   /** The files the inventory was read from. */
   sources: string[];
   /**
+   * Ansible's warnings about the inventory (each once, in Ansible's words, such as
+   * `Invalid characters were found in group names but not replaced, ...`), for the CLI
+   * to print on stderr (`ansibleWarning`).
+   */
+  warnings?: string[];
+  /**
    * Ansible's implicit `localhost` (connection `local`), used when a pattern names
    * `localhost` and the inventory does not define it. Absent when it does.
    */

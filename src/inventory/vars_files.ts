@@ -8,9 +8,10 @@
 
 import { extname, join } from "node:path";
 import { InventoryError, type SourcePosition } from "../engine/errors.ts";
+import type { Vault } from "./vault.ts";
 import { parseYaml } from "./yaml_file.ts";
 import { entryPosition, orderedKeys, setKey } from "./yaml_positions.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 /** Variables with where each was set. */
 export interface VarsLayer {
@@ -49,12 +50,17 @@ function listDirectory(path: string): Map<string, Entry> | undefined {
   return entries;
 }
 
-/** Reads one variables file: a mapping, or nothing when it is empty. */
-export function readVarsFile(path: string): VarsLayer | undefined {
-  const value = parseYaml(Deno.readTextFileSync(path), path);
+/**
+ * Reads one variables file: a mapping, or nothing when it is empty. A vault-encrypted
+ * file is decrypted with `vault`; `!vault` values keep it to decrypt when used.
+ */
+export function readVarsFile(path: string, vault?: Vault): VarsLayer | undefined {
+  const value = parseYaml(Deno.readTextFileSync(path), path, { vault });
   // Ansible skips falsy data: an empty file, {}, [], "", 0, false.
-  if (!value || (typeof value === "object" && Object.keys(value).length === 0)) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
+  if (!value || ((isMapping(value) || Array.isArray(value)) && Object.keys(value).length === 0)) {
+    return undefined;
+  }
+  if (!isMapping(value)) {
     throw new InventoryError(
       `Invalid variables file: expected a mapping of variable names to values, got a ${typeName(value)}`,
       { file: path, line: 1, col: 1 },
@@ -92,8 +98,11 @@ export class VarsDirectory {
   readonly #listings = new Map<string, Map<string, Entry> | undefined>();
   readonly #layers = new Map<string, VarsLayer | undefined>();
 
-  /** @param dir The inventory directory (a directory source, or the directory of a file source). */
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir The inventory directory (a directory source, or the directory of a file source).
+   * @param vault The vault passwords its files are decrypted with.
+   */
+  constructor(readonly dir: string, readonly vault?: Vault) {}
 
   #listing(subdir: string): Map<string, Entry> | undefined {
     if (!this.#listings.has(subdir)) this.#listings.set(subdir, listDirectory(join(this.dir, subdir)));
@@ -112,7 +121,7 @@ export class VarsDirectory {
   #load(subdir: string, name: string): VarsLayer | undefined {
     // Ansible skips names that are absolute paths ("chroot" hosts).
     if (name.startsWith("/")) return undefined;
-    const layers = this.#find(subdir, name).map(readVarsFile);
+    const layers = this.#find(subdir, name).map((path) => readVarsFile(path, this.vault));
     return layers.some((l) => l) ? mergeLayers(layers) : undefined;
   }
 

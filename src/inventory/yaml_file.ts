@@ -1,13 +1,16 @@
 /**
  * Loads a YAML or JSON text as Ansible's loader does: JSON first (Python's `json.loads`),
- * else YAML with PyYAML's YAML 1.1 scalars, merge keys (`<<`), anchors and the `!unsafe`
- * tag. Every mapping built remembers where its entries were written (`yaml_positions.ts`).
+ * else YAML with PyYAML's YAML 1.1 scalars, merge keys (`<<`), anchors, the `!unsafe` tag
+ * and Ansible's `!vault` tag (a `VaultValue`; a whole vault-encrypted text is decrypted
+ * first, with the passwords given). Every mapping built remembers where its entries were written (`yaml_positions.ts`).
  * Common block-style files take a fast path (`yaml_fast.ts`); the rest go through the
  * `yaml` package.
  */
 
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { InventoryError, type SourcePosition } from "../engine/errors.ts";
+import { isEncrypted, Vault, VaultValue } from "./vault.ts";
+import { rememberSecretsIn } from "./vault_secrets.ts";
 import { parseFastYaml } from "./yaml_fast.ts";
 import { recordEntry, setKey } from "./yaml_positions.ts";
 import {
@@ -24,6 +27,11 @@ import {
 export interface ParseYamlOptions {
   /** Skip the fast path (tests compare both). @default false */
   slow?: boolean;
+  /**
+   * The vault passwords: a vault-encrypted text is decrypted with them, and `!vault`
+   * values keep them to decrypt when used. @default no passwords
+   */
+  vault?: Vault;
 }
 
 interface Context {
@@ -32,6 +40,21 @@ interface Context {
   file: string;
   json: boolean;
   depth: number;
+  vault?: Vault;
+  /** The text parsed. */
+  text: string;
+}
+
+/**
+ * A scalar's text. A block scalar (`|`, `>`) that ends the text without a final line break
+ * has none, as in PyYAML (the yaml package adds one).
+ */
+function scalarText(ctx: Context, node: Node): string {
+  if (!isScalar(node)) return "";
+  const text = node.value === null || node.value === undefined ? "" : String(node.value);
+  const block = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED";
+  const atEnd = (node.range?.[1] ?? 0) >= ctx.text.length && !/[\r\n]$/.test(ctx.text);
+  return block && atEnd && text.endsWith("\n") ? text.slice(0, -1) : text;
 }
 
 function positionOf(ctx: Context, offset: number): SourcePosition {
@@ -61,9 +84,12 @@ function convertNode(ctx: Context, node: Node): unknown {
     return convert(ctx, target as Node);
   }
   const tag = node.tag;
-  if (tag === "!vault") fail(ctx, node, "Vault-encrypted values are not supported: decrypt the value first");
+  if (tag === "!vault") {
+    if (!isScalar(node)) fail(ctx, node, "Invalid !vault value: expected the encrypted text");
+    return new VaultValue(scalarText(ctx, node), positionOf(ctx, node.range?.[0] ?? 0), ctx.vault);
+  }
   if (isScalar(node)) {
-    const text = node.value === null || node.value === undefined ? "" : String(node.value);
+    const text = scalarText(ctx, node);
     try {
       if (tag === "!unsafe" || tag === "!") return text;
       if (tag) return constructScalar(tag, text);
@@ -105,7 +131,7 @@ function mergedMaps(ctx: Context, value: Node | null): Node[] {
   fail(ctx, value, "Expected a mapping or list of mappings for merging");
 }
 
-function convertMap(ctx: Context, node: Node): Record<string, unknown> {
+function convertMap(ctx: Context, node: Node): unknown {
   const out: Record<string, unknown> = {};
   if (!isMap(node)) return out;
   const pairs: { key: Node | null; value: Node | null }[] = [];
@@ -136,10 +162,19 @@ function convertMap(ctx: Context, node: Node): Record<string, unknown> {
     const valuePos = emptyValue ? keyPos : positionOf(ctx, value!.range?.[0] ?? 0);
     recordEntry(out, name, { key: keyPos, value: valuePos, raw });
   }
+  return ctx.json ? jsonObjectHook(ctx, node, out) : out;
+}
+
+/** Ansible's JSON decoder: `{"__ansible_vault": ...}` is a vault value, `{"__ansible_unsafe": ...}` a string. */
+function jsonObjectHook(ctx: Context, node: Node, out: Record<string, unknown>): unknown {
+  if (typeof out.__ansible_vault === "string") {
+    return new VaultValue(out.__ansible_vault, positionOf(ctx, node.range?.[0] ?? 0), ctx.vault);
+  }
+  if ("__ansible_unsafe" in out) return out.__ansible_unsafe;
   return out;
 }
 
-function slowParse(text: string, file: string, json: boolean): unknown {
+function slowParse(text: string, file: string, json: boolean, vault?: Vault): unknown {
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     schema: "failsafe",
@@ -147,7 +182,7 @@ function slowParse(text: string, file: string, json: boolean): unknown {
     uniqueKeys: false,
     prettyErrors: false,
   });
-  const ctx: Context = { doc, lines, file, json, depth: 0 };
+  const ctx: Context = { doc, lines, file, json, depth: 0, vault, text };
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
     const message = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "");
@@ -168,23 +203,26 @@ function slowParse(text: string, file: string, json: boolean): unknown {
  * ```
  */
 export function parseYaml(text: string, file: string, options: ParseYamlOptions = {}): unknown {
-  if (text.startsWith("$ANSIBLE_VAULT;")) {
-    throw new InventoryError("Vault-encrypted files are not supported: decrypt the file first", {
-      file,
-      line: 1,
-      col: 1,
-    });
+  if (isEncrypted(text)) {
+    const vault = options.vault ?? new Vault();
+    const value = parseText(vault.decrypt(text, { file, line: 1, col: 1 }), file, options);
+    rememberSecretsIn(value);
+    return value;
   }
+  return parseText(text, file, options);
+}
+
+function parseText(text: string, file: string, options: ParseYamlOptions): unknown {
   const first = /\S/.exec(text)?.[0];
   if (first === "{" || first === "[") {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      return slowParse(text, file, false);
+      return slowParse(text, file, false, options.vault);
     }
     try {
-      return slowParse(text, file, true);
+      return slowParse(text, file, true, options.vault);
     } catch (error) {
       if (!(error instanceof InventoryError)) throw error;
       return value;
@@ -194,5 +232,5 @@ export function parseYaml(text: string, file: string, options: ParseYamlOptions 
     const fast = parseFastYaml(text, file);
     if (fast.ok) return fast.value;
   }
-  return slowParse(text, file, false);
+  return slowParse(text, file, false, options.vault);
 }

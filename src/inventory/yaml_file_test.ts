@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { PyFloat } from "./float.ts";
 import { InventoryError } from "../engine/errors.ts";
 import { parseFastYaml } from "./yaml_fast.ts";
 import { parseYaml } from "./yaml_file.ts";
@@ -76,7 +77,7 @@ Deno.test("parseYaml() follows PyYAML's YAML 1.1 scalars", () => {
       n1: null,
       n2: null,
       e: "123",
-      fl: 1,
+      fl: new PyFloat(1),
       u: "{{ x }}",
     },
   );
@@ -91,7 +92,7 @@ Deno.test("parseYaml() merges `<<` keys with the mapping's own keys winning", ()
 
 Deno.test("parseYaml() reads JSON as Python's json module does", () => {
   assertEquals(parseYaml('{"a": 1e3, "b": [true, null], "c": "x"}', "v.json"), {
-    a: 1000,
+    a: new PyFloat(1000),
     b: [true, null],
     c: "x",
   });

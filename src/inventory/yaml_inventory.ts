@@ -9,13 +9,9 @@ import { expandHostPattern, HostPatternError } from "./host_range.ts";
 import type { InventoryData } from "./inventory_data.ts";
 import { didYouMean } from "./suggest.ts";
 import { entryPosition, orderedKeys } from "./yaml_positions.ts";
-import { typeName } from "./yaml_values.ts";
+import { isMapping, typeName } from "./yaml_values.ts";
 
 const SECTIONS = ["hosts", "vars", "children"];
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function an(value: unknown): string {
   const name = typeName(value);

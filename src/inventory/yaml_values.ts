@@ -1,8 +1,11 @@
 /**
  * Scalars as Ansible reads them: its YAML loader is PyYAML, which follows YAML 1.1
  * (`yes`/`no`/`on`/`off` are booleans, `0777` is octal, `1:30` is 90, `2001-12-14` is a
- * date). Dates and times become the ISO strings `ansible-inventory` prints.
+ * date). Dates and times become the ISO strings `ansible-inventory` prints; floats with an
+ * integral value (`8.0`) become `PyFloat`s, so that they stay floats.
  */
+
+import { isFloat, numberOf, PyFloat, pyFloat, pythonFloatRepr } from "./float.ts";
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const FLOAT =
@@ -71,7 +74,11 @@ function strictParse(text: string, radix: number): number {
   return parseInt(text, radix);
 }
 
-function constructFloat(text: string): number {
+function constructFloat(text: string): number | PyFloat {
+  return pyFloat(floatValue(text));
+}
+
+function floatValue(text: string): number {
   let value = text.replaceAll("_", "").toLowerCase();
   let sign = 1;
   if (value[0] === "-") sign = -1;
@@ -176,11 +183,13 @@ export function resolveJsonPlain(text: string): unknown {
   if (text === "NaN") return NaN;
   if (text === "Infinity") return Infinity;
   if (text === "-Infinity") return -Infinity;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  return typeof value === "number" && /[.eE]/.test(text) ? pyFloat(value) : value;
 }
 
 /**
@@ -191,20 +200,33 @@ export function keyString(key: unknown): string | undefined {
   if (typeof key === "string") return key;
   if (key === null) return "null";
   if (typeof key === "boolean") return String(key);
-  if (typeof key === "number") {
-    if (Number.isNaN(key)) return "NaN";
-    if (!Number.isFinite(key)) return key > 0 ? "Infinity" : "-Infinity";
-    return String(key);
+  const n = numberOf(key);
+  if (n !== undefined) {
+    if (Number.isNaN(n)) return "NaN";
+    if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
+    return isFloat(key) ? pythonFloatRepr(n) : String(n);
   }
   return undefined;
+}
+
+/**
+ * Whether a value is a mapping as loaded (a plain object), not a list, a `PyFloat` or a
+ * `VaultValue`.
+ */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** A short name for the type of a value, in Python's words, for error messages. */
 export function typeName(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (Array.isArray(value)) return "list";
-  if (typeof value === "object") return "mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "float";
+  if (isFloat(value)) return "float";
+  if (isMapping(value)) return "mapping";
+  if (typeof value === "object") return "string"; // a vault value
+  if (typeof value === "number") return "integer";
   if (typeof value === "boolean") return "boolean";
   return "string";
 }

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { PyFloat } from "./float.ts";
 import { constructScalar, keyString, resolvePlain, TAG, YamlValueError } from "./yaml_values.ts";
 
 Deno.test("resolvePlain() follows PyYAML's YAML 1.1 resolver", () => {
@@ -17,9 +18,9 @@ Deno.test("resolvePlain() follows PyYAML's YAML 1.1 resolver", () => {
     ["1:30", 90],
     ["-1:00:01", -3601],
     ["1.5", 1.5],
-    ["1.", 1],
+    ["1.", new PyFloat(1)],
     ["1e3", "1e3"],
-    ["1.0e+3", 1000],
+    ["1.0e+3", new PyFloat(1000)],
     [".inf", Infinity],
     ["-.Inf", -Infinity],
     ["09", "09"],
@@ -42,7 +43,7 @@ Deno.test("resolvePlain() refuses what PyYAML cannot construct", () => {
 Deno.test("constructScalar() applies explicit tags", () => {
   assertEquals(constructScalar(TAG.str, "123"), "123");
   assertEquals(constructScalar(TAG.int, "12"), 12);
-  assertEquals(constructScalar(TAG.float, "1"), 1);
+  assertEquals(constructScalar(TAG.float, "1"), new PyFloat(1));
   assertEquals(constructScalar(TAG.bool, "ON"), true);
   assertThrows(() => constructScalar(TAG.int, "x"), YamlValueError);
   assertThrows(() => constructScalar("tag:yaml.org,2002:binary", "AA=="), YamlValueError);
