@@ -1,13 +1,15 @@
-import { applyScript, type ApplyUnit, parseApplyOutput } from "./apply_script.ts";
+import { applyScript, type ApplyUnit, hostClockMs, parseApplyOutput, stepDurations } from "./apply_script.ts";
 import { shOp } from "./change.ts";
-import { MusterError } from "./errors.ts";
+import { ERROR_CATEGORIES, type ErrorCategory, MusterError } from "./errors.ts";
 import { pool } from "./fleet.ts";
 import {
+  enterPhase,
   firstLine,
   type HostContext,
   hostResult,
   type PreparedHost,
   statusOfPlan,
+  stepCategory,
   stepResult,
 } from "./host.ts";
 import type { HostResult, StepResult } from "./result.ts";
@@ -37,7 +39,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   }
 
   const name = prepared.job.connection.name;
-  context.emit({ type: "host-phase", host: name, phase: "apply" });
+  enterPhase(prepared, context, "apply");
   const checks = prepared.steps
     .map((step, index) => ({ index, script: step.step.verify?.(facts!) }))
     .filter((check): check is { index: number; script: string } => Boolean(check.script));
@@ -49,10 +51,12 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   ];
   const nonce = crypto.randomUUID().slice(0, 8);
   const stage = `/tmp/muster-stage-${crypto.randomUUID()}`;
+  const merged = context.streamOutput ?? false;
   const { script, uploads } = applyScript(units, {
     nonce,
     stage,
     localSources: transport!.connection.kind === "local",
+    mergeStderr: merged,
   });
   const first = runnable[0];
   try {
@@ -89,37 +93,59 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
       });
     }
   });
+  let broken: ErrorCategory | undefined;
   const result = await transport!.run("sh -s", { stdin: script, signal: context.signal, onStdout: live })
     .catch((error) => {
       // A broken connection or a cancel mid-script: report it as the first step's failure.
       if (!(error instanceof MusterError)) throw error;
+      broken = error.category ?? "network";
       return { code: error.exitCode, stdout: "", stderr: error.message };
     });
-  const outcome = parseApplyOutput(result.stdout, result.stderr, nonce);
+  const outcome = parseApplyOutput(result.stdout, result.stderr, nonce, { merged });
   const errors = new Map<number, string>();
+  const categories = new Map<number, ErrorCategory>();
   const warnings = new Map<number, string[]>();
+  const durations = stepDurations(outcome);
+  const timed = new Map<number, number>();
   let exitCode = 0;
-  const fail = (index: number, message: string) => {
+  const fail = (index: number, message: string, unit: number) => {
     statuses[index] = "failed";
     errors.set(index, message);
+    const named = outcome.categories.get(unit) as ErrorCategory | undefined;
+    categories.set(
+      index,
+      broken ??
+        (named && ERROR_CATEGORIES.includes(named) ? named : stepCategory(prepared.steps[index].step)),
+    );
     exitCode = Math.max(exitCode, prepared.steps[index].step.exitCode);
   };
   runnable.forEach(({ step, index }, unit) => {
     if (outcome.warnings.has(unit)) warnings.set(index, outcome.warnings.get(unit)!);
+    if (durations.has(unit)) timed.set(index, durations.get(unit)!);
     exitCode = Math.max(exitCode, outcome.exitAtLeast.get(unit) ?? 0);
     if (outcome.done || unit < outcome.lastStep) statuses[index] = "changed";
-    else if (unit === outcome.lastStep) fail(index, outcome.stepStderr || `exit ${result.code}`);
+    else if (unit === outcome.lastStep) fail(index, outcome.stepStderr || `exit ${result.code}`, unit);
     else statuses[index] = step.changes.length ? "skipped" : statuses[index];
   });
+  // A verification counts towards the time of the step it verifies.
+  checks.forEach((check, i) => {
+    const ms = durations.get(runnable.length + i);
+    if (ms !== undefined) timed.set(check.index, (timed.get(check.index) ?? 0) + ms);
+  });
   if (!outcome.done && outcome.lastStep < 0) {
-    fail(first.index, firstLine(result.stderr) || `the apply script exited ${result.code}`);
+    fail(first.index, firstLine(result.stderr) || `the apply script exited ${result.code}`, 0);
   }
   const check = checks[outcome.lastStep - runnable.length];
   if (!outcome.done && check) {
-    fail(check.index, `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}`);
+    fail(
+      check.index,
+      `Verification failed: ${outcome.stepStderr || `exit ${result.code}`}`,
+      outcome.lastStep,
+    );
   }
   const steps = prepared.steps.map((step, index) => {
-    const reported = stepResult(step, statuses[index], errors.get(index));
+    const reported = stepResult(step, statuses[index], errors.get(index), categories.get(index));
+    if (timed.has(index)) reported.durationMs = Math.round(timed.get(index)!);
     if (warnings.has(index)) reported.warnings = warnings.get(index);
     return reported;
   });
@@ -131,13 +157,27 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   });
 }
 
-/** Calls `onStep` with each step index the apply script announces on its stdout, as chunks arrive. */
-export function stepWatcher(nonce: string, onStep: (unit: number) => void): (chunk: string) => void {
-  const marker = `@@muster-${nonce}-step:`;
+/**
+ * Calls `onStep` with each step index the apply script announces on its stdout, and the
+ * host's clock when the marker carries it, as chunks arrive; with `onLine`, every other
+ * line that is not a marker too.
+ */
+export function stepWatcher(
+  nonce: string,
+  onStep: (unit: number, clock?: string) => void,
+  onLine?: (line: string) => void,
+): (chunk: string) => void {
+  const mark = `@@muster-${nonce}-`;
+  const marker = `${mark}step:`;
   let pending = "";
   return (chunk) => {
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
-    for (const line of lines) if (line.startsWith(marker)) onStep(Number(line.slice(marker.length)));
+    for (const line of lines) {
+      if (line.startsWith(marker)) {
+        const [unit, clock] = line.slice(marker.length).split(":");
+        onStep(Number(unit), clock);
+      } else if (onLine && !line.startsWith(mark)) onLine(line);
+    }
   };
 }

@@ -31,10 +31,16 @@ export interface ApplyScript {
  * (copied, or for a staged file's last use moved, next to the target, then renamed). On
  * failure the rollbacks of the started steps run, newest first. Sources that are local
  * paths are used in place when `localSources`; small texts are written by the script.
+ *
+ * Step markers carry the host's clock (`date +%s%N`, nanoseconds; seconds where `%N` is
+ * not supported), and the script's end says when it ended (`end:TIME`), so steps are timed
+ * where they run. A step may say what kind of failure it would be with `muster_category
+ * NAME` just before it fails. With `mergeStderr`, standard error goes to standard output
+ * (the order of the lines is kept, for `--verbose`).
  */
 export function applyScript(
   units: ApplyUnit[],
-  options: { nonce: string; stage: string; localSources: boolean },
+  options: { nonce: string; stage: string; localSources: boolean; mergeStderr?: boolean },
 ): ApplyScript {
   const { nonce, stage } = options;
   const uploads = new Map<string, Upload>();
@@ -105,10 +111,12 @@ export function applyScript(
   const mark = `@@muster-${nonce}`;
   const prelude = [
     "set -e",
+    ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
     "muster_step=-1",
-    `muster_mark() { printf '%s\\n' "${mark}-step:$1"; printf '%s\\n' "${mark}-step:$1" >&2; }`,
+    `muster_mark() { printf '%s\\n' "${mark}-step:$1:$(date +%s%N)"; printf '%s\\n' "${mark}-step:$1" >&2; }`,
     `muster_warn() { printf '%s\\n' "${mark}-warn:$*"; }`,
+    `muster_category() { printf '%s\\n' "${mark}-category:$1"; }`,
     `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,
     `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
     // Under SELinux a moved file would keep /tmp's label, which systemd may not execute.
@@ -123,9 +131,8 @@ export function applyScript(
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
-    `trap 'muster_rc=$?; if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${
-      quote(stage)
-    }' EXIT`,
+    `trap 'muster_rc=$?; printf "%s\\n" "${mark}-end:$(date +%s%N)"; ` +
+    `if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}' EXIT`,
   ];
   return {
     script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"),
@@ -145,10 +152,53 @@ export interface ApplyOutcome {
   notes: Map<string, string>;
   /** Highest exit code asked for by `muster_exit_at_least`, by step. */
   exitAtLeast: Map<number, number>;
+  /** The category a step named with `muster_category`, by step (the last one wins). */
+  categories: Map<number, string>;
+  /** When each step started, in milliseconds of the host's clock. */
+  startedMs: Map<number, number>;
+  /** When the script ended, in milliseconds of the host's clock. */
+  endedMs?: number;
+}
+
+/**
+ * How long each step that started took, by the host's clock: until the next step started,
+ * the last one until the script ended. Steps without a time are left out.
+ */
+export function stepDurations(outcome: ApplyOutcome): Map<number, number> {
+  const out = new Map<number, number>();
+  const starts = [...outcome.startedMs].sort(([a], [b]) => a - b);
+  starts.forEach(([unit, started], i) => {
+    const next = i + 1 < starts.length ? starts[i + 1][1] : outcome.endedMs;
+    if (next !== undefined) out.set(unit, Math.max(0, next - started));
+  });
+  return out;
+}
+
+/**
+ * Reads a host clock of `date +%s%N`: nanoseconds, or seconds where `%N` is not supported
+ * (`1700000000N`, `1700000000%N`); undefined when it is neither.
+ *
+ * @example
+ * ```ts
+ * import { hostClockMs } from "./apply_script.ts";
+ * hostClockMs("1700000000123456789"); // => 1700000000123.4568
+ * hostClockMs("1700000000N"); // => 1700000000000
+ * ```
+ */
+export function hostClockMs(text: string): number | undefined {
+  const match = /^(\d+)(%?N)?$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[2] || match[1].length <= 12) return Number(match[1]) * 1000;
+  return Number(match[1]) / 1e6;
 }
 
 /** Reads the markers in an apply script's output. */
-export function parseApplyOutput(stdout: string, stderr: string, nonce: string): ApplyOutcome {
+export function parseApplyOutput(
+  stdout: string,
+  stderr: string,
+  nonce: string,
+  options: { merged?: boolean } = {},
+): ApplyOutcome {
   const mark = `@@muster-${nonce}-`;
   const outcome: ApplyOutcome = {
     lastStep: -1,
@@ -157,12 +207,21 @@ export function parseApplyOutput(stdout: string, stderr: string, nonce: string):
     warnings: new Map(),
     notes: new Map(),
     exitAtLeast: new Map(),
+    categories: new Map(),
+    startedMs: new Map(),
   };
-  for (const line of stdout.split("\n")) {
+  const lines = stdout.split("\n");
+  for (const line of lines) {
     if (!line.startsWith(mark)) continue;
     const rest = line.slice(mark.length);
     if (rest === "done") outcome.done = true;
-    else if (rest.startsWith("step:")) outcome.lastStep = Number(rest.slice(5));
+    else if (rest.startsWith("step:")) {
+      const [unit, clock] = rest.slice(5).split(":");
+      outcome.lastStep = Number(unit);
+      const ms = clock === undefined ? undefined : hostClockMs(clock);
+      if (ms !== undefined) outcome.startedMs.set(outcome.lastStep, ms);
+    } else if (rest.startsWith("end:")) outcome.endedMs = hostClockMs(rest.slice(4));
+    else if (rest.startsWith("category:")) outcome.categories.set(outcome.lastStep, rest.slice(9));
     else if (rest.startsWith("warn:")) {
       const list = outcome.warnings.get(outcome.lastStep) ?? [];
       list.push(rest.slice(5));
@@ -177,6 +236,13 @@ export function parseApplyOutput(stdout: string, stderr: string, nonce: string):
         Math.max(code, outcome.exitAtLeast.get(outcome.lastStep) ?? 0),
       );
     }
+  }
+  if (options.merged) {
+    // Standard error went to standard output: the failing step's words follow its marker there.
+    const from = lines.findLastIndex((line) => line.startsWith(`${mark}step:`));
+    outcome.stepStderr = [...lines.slice(from + 1), ...stderr.split("\n")]
+      .filter((line) => !line.startsWith(mark)).join("\n").trim();
+    return outcome;
   }
   const markers = [...stderr.matchAll(new RegExp(`${escape(mark)}step:\\d+\\n`, "g"))];
   const last = markers.at(-1);

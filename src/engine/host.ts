@@ -1,11 +1,11 @@
 import type { Connection, Transport } from "../transport/transport.ts";
 import { type Change, reported } from "./change.ts";
-import { ConnectionError, MusterError } from "./errors.ts";
+import { ConnectionError, type ErrorCategory, MusterError } from "./errors.ts";
 import type { Emit } from "./events.ts";
 import type { Limiter } from "./fleet.ts";
 import { type Facts, GatheredFacts } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
-import type { HostResult, StepResult } from "./result.ts";
+import type { HostResult, PhaseTiming, StepResult } from "./result.ts";
 import type { Step } from "./step.ts";
 
 /** One host's work: how to reach it and the steps to run there. */
@@ -23,6 +23,8 @@ export interface HostContext {
   /** Shared by every host of the run: bounds uploads in flight across the fleet (memory, CPU). */
   uploads?: Limiter;
   signal?: AbortSignal;
+  /** Emit each line the apply script writes (`--verbose`). @default false */
+  streamOutput?: boolean;
 }
 
 /** A step with its plan. */
@@ -37,6 +39,12 @@ export interface PlannedStep {
 export interface PreparedHost {
   job: HostJob;
   startedAt: number;
+  /** Wall-clock start, for the report. */
+  startedAtIso: string;
+  /** Phases so far; the last one is still running. */
+  phases: PhaseTiming[];
+  /** Steps whose end was already announced by a `step-end` event. */
+  announced: Set<number>;
   transport?: Transport;
   facts?: Facts;
   steps: PlannedStep[];
@@ -47,10 +55,17 @@ export interface PreparedHost {
 /** Connects, gathers every step's facts in one command and plans each step. */
 export async function prepareHost(job: HostJob, context: HostContext): Promise<PreparedHost> {
   const name = job.connection.name;
-  const prepared: PreparedHost = { job, startedAt: performance.now(), steps: [] };
+  const prepared: PreparedHost = {
+    job,
+    startedAt: performance.now(),
+    startedAtIso: new Date().toISOString(),
+    phases: [],
+    announced: new Set(),
+    steps: [],
+  };
   context.emit({ type: "host-start", host: name });
   try {
-    context.emit({ type: "host-phase", host: name, phase: "connect" });
+    enterPhase(prepared, context, "connect");
     prepared.transport = await context.connect(job.connection, context.signal);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
@@ -59,7 +74,7 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
     return prepared;
   }
   try {
-    context.emit({ type: "host-phase", host: name, phase: "facts" });
+    enterPhase(prepared, context, "facts");
     prepared.facts = await gather(prepared.transport, job.steps, context.signal);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
@@ -67,7 +82,7 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
     return prepared;
   }
   let blocked = false;
-  context.emit({ type: "host-phase", host: name, phase: "plan" });
+  enterPhase(prepared, context, "plan");
   for (const step of job.steps) {
     const started = performance.now();
     if (blocked) {
@@ -101,10 +116,67 @@ async function gather(transport: Transport, steps: Step[], signal?: AbortSignal)
         firstLine(result.stderr) || `exit ${result.code}`
       }`,
       3,
-      sudo ? { hint: "the login user needs passwordless sudo (sudo -n) for ansible_become" } : {},
+      sudo
+        ? { hint: "the login user needs passwordless sudo (sudo -n) for ansible_become", category: "auth" }
+        : { category: "install" },
     );
   }
   return new GatheredFacts(raw);
+}
+
+/**
+ * Starts a phase of the host (`connect`, `facts`, `plan`, `apply`, `verify`): ends the one
+ * before, records its timing and tells the listeners.
+ */
+export function enterPhase(prepared: PreparedHost, context: Pick<HostContext, "emit">, phase: string): void {
+  closePhase(prepared);
+  prepared.phases.push({
+    phase,
+    startMs: Math.round(performance.now() - prepared.startedAt),
+    durationMs: -1,
+  });
+  context.emit({ type: "host-phase", host: prepared.job.connection.name, phase });
+}
+
+function closePhase(prepared: PreparedHost): void {
+  const last = prepared.phases.at(-1);
+  if (last && last.durationMs < 0) {
+    last.durationMs = Math.max(0, Math.round(performance.now() - prepared.startedAt) - last.startMs);
+  }
+}
+
+/** The category of a step's failure: its error's own, else by the step's role. */
+export function stepCategory(step: Step, error?: unknown): ErrorCategory {
+  const byRole: ErrorCategory = step.role === "systemd" || step.name === "services" ? "service" : "install";
+  return error instanceof MusterError ? error.category ?? byRole : byRole;
+}
+
+/**
+ * Tells the listeners how each step of a finished host ended (those not told already, live),
+ * then that the host ended.
+ */
+export function announceEnd(
+  prepared: PreparedHost | undefined,
+  result: HostResult,
+  emit: HostContext["emit"],
+): HostResult {
+  result.steps.forEach((step, index) => {
+    if (prepared?.announced.has(index)) return;
+    prepared?.announced.add(index);
+    emit({
+      type: "step-end",
+      host: result.name,
+      index,
+      role: step.role,
+      step: step.step,
+      status: step.status,
+      durationMs: step.durationMs,
+      ...(step.error ? { error: step.error } : {}),
+      ...(step.category ? { category: step.category } : {}),
+    });
+  });
+  emit({ type: "host-end", result });
+  return result;
 }
 
 /** The result of a host that is only planned (dry run, status). */
@@ -123,25 +195,35 @@ export function statusOfPlan(prepared: PreparedHost, index: number): StepResult[
   return planned.changes.some((change) => change.ops.length > 0) ? "changed" : "ok";
 }
 
-export function stepResult(planned: PlannedStep, status: StepResult["status"], error?: string): StepResult {
+export function stepResult(
+  planned: PlannedStep,
+  status: StepResult["status"],
+  error?: string,
+  category?: ErrorCategory,
+): StepResult {
+  const message = error ?? planned.error?.message;
   return {
     role: planned.step.role,
     step: planned.step.name,
     status,
     changes: planned.changes.map(reported),
     durationMs: Math.round(planned.durationMs),
-    ...(error ?? planned.error ? { error: error ?? planned.error!.message } : {}),
+    ...(message ? { error: message } : {}),
+    ...(message && status === "failed"
+      ? { category: category ?? stepCategory(planned.step, error ? undefined : planned.error) }
+      : {}),
   };
 }
 
 export function hostResult(
   prepared: PreparedHost,
   steps: StepResult[],
-  outcome: { exitCode?: number; error?: string; backupDir?: string } = {},
+  outcome: { exitCode?: number; error?: string; backupDir?: string; category?: ErrorCategory } = {},
 ): HostResult {
   const { connection } = prepared.job;
   const failure = prepared.failure;
-  const planError = prepared.steps.find((planned) => planned.error)?.error;
+  const planned = prepared.steps.find((planned) => planned.error);
+  const planError = planned?.error;
   const exitCode = failure?.error.exitCode ?? outcome.exitCode ?? planError?.exitCode ?? 0;
   const error = failure?.error.message ?? outcome.error ?? planError?.message;
   const hint = failure?.error.hint ?? planError?.hint;
@@ -152,6 +234,14 @@ export function hostResult(
     : steps.some((step) => step.status === "changed")
     ? "changed"
     : "ok";
+  const failedStep = steps.find((step) => step.status === "failed" && step.category);
+  const category = failure
+    ? failure.error.category ?? (failure.unreachable ? "network" : "install")
+    : status === "failed"
+    ? outcome.category ?? failedStep?.category ??
+      (planned && planError ? stepCategory(planned.step, planError) : "install")
+    : undefined;
+  closePhase(prepared);
   return {
     name: connection.name,
     address: connection.address,
@@ -159,9 +249,12 @@ export function hostResult(
     exitCode,
     durationMs: Math.round(performance.now() - prepared.startedAt),
     ...(error ? { error } : {}),
+    ...(category ? { category } : {}),
     ...(hint ? { hint } : {}),
     ...(outcome.backupDir ? { backupDir: outcome.backupDir } : {}),
     steps,
+    startedAt: prepared.startedAtIso,
+    phases: prepared.phases.map((phase) => ({ ...phase })),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Connection, Transport } from "../transport/transport.ts";
 import type { Emit } from "./events.ts";
 import { type FleetOptions, limiter, pool, runFleet } from "./fleet.ts";
 import { applyHost } from "./apply.ts";
-import { type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
+import { announceEnd, type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
 import type { HostResult } from "./result.ts";
 
 /** How a run goes. */
@@ -22,6 +22,8 @@ export interface RunOptions extends FleetOptions {
   hostTimeoutMs?: number;
   /** Uploads in flight across the whole fleet. @default 12 */
   maxUploads?: number;
+  /** Emit each line of every host's apply script as a `host-output` event. @default false */
+  streamOutput?: boolean;
 }
 
 /** What a run did: one result per host, in job order, and whether the user cancelled. */
@@ -53,12 +55,10 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       unreachableExitCode: options.unreachableExitCode,
       uploads,
       signal: signals.length ? AbortSignal.any(signals) : undefined,
+      streamOutput: options.streamOutput,
     };
   };
-  const finish = (result: HostResult) => {
-    options.emit({ type: "host-end", result });
-    return result;
-  };
+  const finish = (result: HostResult, prepared?: PreparedHost) => announceEnd(prepared, result, options.emit);
   const skipped = (job: HostJob, reason: string): HostResult =>
     finish({
       name: job.connection.name,
@@ -67,6 +67,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       exitCode: 0,
       durationMs: 0,
       error: reason,
+      ...(reason.startsWith("cancelled") ? { category: "cancelled" as const } : {}),
       steps: [],
     });
   const failed = (result: HostResult) => result.status === "failed" || result.status === "unreachable";
@@ -77,7 +78,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         prepared.set(job, await prepareHost(job, contextFor()));
       });
       const all = jobs.map((job) => prepared.get(job)!);
-      if (options.dryRun) return { results: all.map((p) => finish(plannedResult(p))), cancelled: false };
+      if (options.dryRun) return { results: all.map((p) => finish(plannedResult(p), p)), cancelled: false };
       if (!(await options.confirm(all))) {
         return { results: all.map((p) => plannedResult(p)), cancelled: true };
       }
@@ -87,7 +88,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         async (job) =>
           options.signal?.aborted
             ? skipped(job, "cancelled: planned, but not applied")
-            : finish(await applyHost(prepared.get(job)!, contextFor())),
+            : finish(await applyHost(prepared.get(job)!, contextFor()), prepared.get(job)),
         failed,
         skipped,
       );
@@ -99,9 +100,9 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       async (job) => {
         const context = contextFor();
         const prepared = await prepareHost(job, context);
-        if (options.dryRun) return finish(plannedResult(prepared));
+        if (options.dryRun) return finish(plannedResult(prepared), prepared);
         if (options.signal?.aborted) return skipped(job, "cancelled: planned, but not applied");
-        return finish(await applyHost(prepared, context));
+        return finish(await applyHost(prepared, context), prepared);
       },
       failed,
       skipped,
