@@ -94,7 +94,7 @@ export function waitFor(spec: AppSpec, service: ServiceDecl, check: CheckDecl): 
     sh`    echo ${`${service.name} did not ${what} within ${seconds}s`} >&2`,
     `    [ -z "$muster_probe_out" ] || printf '%s\\n' "$muster_probe_out" >&2`,
     `    ${diagnostics(spec, service)}`,
-    "    exit 1",
+    `    ${service.health?.includes(check) ? "{ muster_category health 2>/dev/null || :; }; " : ""}exit 1`,
     "  fi",
     "  sleep 0.25",
     "done",

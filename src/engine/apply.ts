@@ -70,29 +70,64 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     if (!(error instanceof MusterError)) throw error;
     // Staged files are removed by nobody else: do it, best effort.
     await transport!.run(`rm -rf ${stage}`).catch(() => {});
+    const category = error.category ?? "install";
     const steps = prepared.steps.map((step, i) =>
       stepResult(
         step,
         i === first.index ? "failed" : i > first.index ? "skipped" : statuses[i],
         i === first.index ? error.message : undefined,
+        i === first.index ? category : undefined,
       )
     );
-    return hostResult(prepared, steps, { exitCode: first.step.step.exitCode, error: error.message });
+    return hostResult(prepared, steps, {
+      exitCode: first.step.step.exitCode,
+      error: error.message,
+      category,
+    });
   }
 
-  // Step markers arrive as the script runs: live progress names the step being applied.
-  const live = stepWatcher(nonce, (unit) => {
+  // Step markers arrive as the script runs: live progress names the step being applied, and
+  // a step ends when the next one starts (timed by the host's clock).
+  let current: { unit: number; startedMs?: number } | undefined;
+  const endCurrent = (atMs: number | undefined) => {
+    if (!current || current.unit >= runnable.length) return;
+    const { step, index } = runnable[current.unit];
+    prepared.announced.add(index);
+    context.emit({
+      type: "step-end",
+      host: name,
+      index,
+      role: step.step.role,
+      step: step.step.name,
+      status: "changed",
+      durationMs: atMs !== undefined && current.startedMs !== undefined
+        ? Math.round(Math.max(0, atMs - current.startedMs))
+        : 0,
+    });
+  };
+  const onLine = merged
+    ? (line: string) => context.emit({ type: "host-output", host: name, stream: "stdout", line })
+    : undefined;
+  const live = stepWatcher(nonce, (unit, clock) => {
+    const atMs = clock === undefined ? undefined : hostClockMs(clock);
+    endCurrent(atMs);
+    current = { unit, startedMs: atMs };
+    const verifying = unit >= runnable.length;
     const step = runnable[unit]?.step.step ?? prepared.steps[checks[unit - runnable.length]?.index]?.step;
-    if (step) {
-      context.emit({
-        type: "host-phase",
-        host: name,
-        phase: unit < runnable.length ? "apply" : "verify",
-        role: step.role,
-        step: step.name,
-      });
+    if (!step) return;
+    if (verifying && prepared.phases.at(-1)?.phase !== "verify") enterPhase(prepared, context, "verify");
+    if (!verifying) {
+      const index = runnable[unit].index;
+      context.emit({ type: "step-start", host: name, index, role: step.role, step: step.name });
     }
-  });
+    context.emit({
+      type: "host-phase",
+      host: name,
+      phase: verifying ? "verify" : "apply",
+      role: step.role,
+      step: step.name,
+    });
+  }, onLine);
   let broken: ErrorCategory | undefined;
   const result = await transport!.run("sh -s", { stdin: script, signal: context.signal, onStdout: live })
     .catch((error) => {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { applyScript, parseApplyOutput } from "./apply_script.ts";
+import { applyScript, hostClockMs, parseApplyOutput, stepDurations } from "./apply_script.ts";
 import { shOp } from "./change.ts";
 import { runScript as run } from "./testing.ts";
 
@@ -143,4 +143,51 @@ Deno.test("applyScript() writes small texts itself, byte for byte, instead of up
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("applyScript() times each step by the host's clock, the failing one until the script ends", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { script } = applyScript([
+      unit("sleep 0.3"),
+      unit("true"),
+      unit("sleep 0.2", "muster_category health", "echo unhealthy >&2; false"),
+    ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    const result = await run(script);
+    const outcome = parseApplyOutput(result.stdout, result.stderr, "n");
+    const durations = stepDurations(outcome);
+    ok(durations.get(0)! >= 280 && durations.get(0)! < 1500, `step 0: ${durations.get(0)}`);
+    ok(durations.get(1)! < 200, `step 1: ${durations.get(1)}`);
+    ok(durations.get(2)! >= 180, `step 2: ${durations.get(2)}`);
+    assertEquals(outcome.categories.get(2), "health");
+    assertEquals(outcome.stepStderr, "unhealthy");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() with mergeStderr keeps the failing step's words, from standard output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { script } = applyScript([unit("echo fine"), unit("echo 'disk full' >&2; false")], {
+      nonce: "n",
+      stage: `${dir}/stage`,
+      localSources: true,
+      mergeStderr: true,
+    });
+    const result = await run(script);
+    const outcome = parseApplyOutput(result.stdout, result.stderr, "n", { merged: true });
+    assertEquals(outcome.lastStep, 1);
+    assertEquals(outcome.stepStderr, "disk full");
+    ok(result.stdout.includes("fine\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hostClockMs() reads nanoseconds, and seconds where %N is not supported", () => {
+  assertEquals(hostClockMs("1700000000123000000"), 1700000000123);
+  assertEquals(hostClockMs("1700000000N"), 1700000000000);
+  assertEquals(hostClockMs("1700000000%N"), 1700000000000);
+  assertEquals(hostClockMs("soon"), undefined);
 });
