@@ -31,7 +31,20 @@ export function withCommonOptions(command: Command): Command {
     )
     .option("--timeout <seconds>", "longest time one host may take", positiveInt)
     .option("--resume", "rerun the last run's command on the hosts that failed or were unreachable")
-    .option("-v, --verbose", "more output (install: stream cargo's output)", false)
+    .option(
+      "--events <file>",
+      "write the run's events as JSON Lines to FILE as it goes (-: stdout, text to stderr)",
+    )
+    .option(
+      "--metrics-textfile <dir>",
+      "write Prometheus metrics into DIR for node_exporter's textfile collector",
+    )
+    .option("--metrics-push <url>", "push Prometheus metrics to the Pushgateway at URL (job muster)")
+    .option(
+      "--html <file>",
+      "also write the self-contained HTML report to FILE (one is kept beside the journal)",
+    )
+    .option("-v, --verbose", "more output: stream each host's apply output and cargo's, line by line", false)
     .option("--no-color", "no ANSI colours (also: NO_COLOR, or stdout not a TTY)");
   return command;
 }
@@ -59,6 +72,11 @@ export interface CommonFlags {
   report?: string;
   hostKeyChecking: "accept-new" | "off";
   timeout?: number;
+  /** `--events FILE|-`. */
+  events?: string;
+  metricsTextfile?: string;
+  metricsPush?: string;
+  html?: string;
   verbose: boolean;
   color: boolean;
 }

@@ -39,7 +39,11 @@ export function makeOutput(io: Io, flags: CommonFlags): Output {
     style,
     emit(event) {
       if (event.type.startsWith("build-")) build(event);
-      else if (!quiet || event.type === "message") progress.onEvent(event);
+      else if (event.type === "host-output") {
+        if (flags.verbose) {
+          io.err(`${io.stderrTty && !json ? "\r\x1b[2K" : ""}[${event.host}] ${event.line}\n`);
+        }
+      } else if (!quiet || event.type === "message") progress.onEvent(event);
     },
     async finish(report, options = {}) {
       progress.stop();

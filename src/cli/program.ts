@@ -4,6 +4,7 @@ import { discoverCommand } from "./commands/discover.ts";
 import { installCommand } from "./commands/install.ts";
 import { inventoryCommand } from "./commands/inventory.ts";
 import { pendingCommands } from "./commands/pending.ts";
+import { reportCommand } from "./commands/report.ts";
 import { statusCommand } from "./commands/status.ts";
 import { uninstallCommand } from "./commands/uninstall.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -30,6 +31,7 @@ export function buildProgram(io: Io): Command {
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
   program.addCommand(appsCommand(io) as unknown as Command);
+  program.addCommand(reportCommand(io) as unknown as Command);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
       .showHelpAfterError(`(run muster ${command.name()} --help for usage)`);

@@ -1,7 +1,18 @@
+import { join } from "node:path";
 import type { CommonOptions } from "../commands/options.ts";
+import { MusterError } from "../engine/errors.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
-import { appendJournal, journalPath, JournalRecorder } from "../report/journal.ts";
+import { EventLog } from "../report/event_log.ts";
+import { renderHtml } from "../report/html.ts";
+import {
+  appendJournal,
+  journalPath,
+  JournalRecorder,
+  lastSuccessTimes,
+  reportsDir,
+} from "../report/journal.ts";
+import { failedReport } from "../report/report.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
 import { type FinishOptions, makeOutput } from "./output.ts";
@@ -17,9 +28,15 @@ export const exitState = { code: 0 };
 /** The command line being run, as the journal records it. */
 export const invocation = { argv: [] as string[] };
 
+/** HTML reports kept beside the journal; older ones are removed. */
+const KEPT_REPORTS = 100;
+
 /**
  * Runs a command's library function with the common options wired: extra vars, Ctrl-C
- * (the first stops new hosts from starting, the second exits), progress, recap and report.
+ * (the first stops new hosts from starting, the second exits), progress, recap and report,
+ * and what watches a run: `--events`, the metrics, the HTML reports. A run that ends before
+ * any host result (a bad inventory, a failed build) still gets its report, events, metrics
+ * and HTML, with the error's category.
  */
 export async function runCommand(
   io: Io,
@@ -27,8 +44,16 @@ export async function runCommand(
   run: (context: CommandContext) => Promise<RunReport>,
   options: FinishOptions = {},
 ): Promise<void> {
+  const runId = crypto.randomUUID();
+  const startedAt = new Date();
+  const command = invocation.argv.find((arg) => !arg.startsWith("-")) ?? "muster";
+  const dryRun = (flags as { dryRun?: boolean }).dryRun ?? false;
+  // With `--events -` the events own stdout: everything else the command prints moves to stderr.
+  const stdout = io.out;
+  if (flags.events === "-") io.out = io.err;
   const output = makeOutput(io, flags);
   const journal = new JournalRecorder();
+  const events = flags.events === undefined ? undefined : openEvents(flags.events, stdout, runId);
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -42,7 +67,8 @@ export async function runCommand(
     Deno.addSignalListener("SIGINT", onInterrupt);
   } catch { /* not a process that can listen (tests) */ }
   try {
-    const common: CommonOptions = {
+    events?.log.started({ command, dryRun, argv: invocation.argv, ...(flags.app ? { app: flags.app } : {}) });
+    const common: CommonOptions & { streamOutput?: boolean } = {
       app: flags.app,
       inventory: flags.inventory,
       limit: flags.limit,
@@ -53,21 +79,105 @@ export async function runCommand(
       hostKeyChecking: flags.hostKeyChecking,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       signal: controller.signal,
+      streamOutput: flags.verbose,
       emit: (event) => {
         journal.onEvent(event);
+        events?.log.onEvent(event);
         output.emit(event);
       },
     };
-    const report = await run({ common });
+    let report: RunReport;
+    try {
+      report = await run({ common });
+    } catch (error) {
+      if (!(error instanceof MusterError)) throw error;
+      const failed = failedReport(command, { startedAt, runId }, error);
+      if (flags.report) await writeReport(flags.report, failed);
+      await watchers(io, flags, failed, events?.log);
+      throw error;
+    }
+    report.runId ??= runId;
     if (controller.signal.aborted) report.exitCode = Math.max(report.exitCode, 130);
     exitState.code = await output.finish(report, options);
-    await appendJournal(journalPath({ get: io.env }), journal.entry(report, invocation.argv, Deno.cwd()))
-      .catch((error) => io.err(`warning: cannot write the run journal: ${error.message}\n`));
+    const html = await watchers(io, flags, report, events?.log);
+    await appendJournal(
+      journalPath({ get: io.env }),
+      journal.entry(report, invocation.argv, Deno.cwd(), { app: appOfRun(report, flags), html }),
+    ).catch((error) => io.err(`warning: cannot write the run journal: ${error.message}\n`));
   } catch (error) {
     exitState.code = output.fail(error);
   } finally {
+    events?.close();
+    io.out = stdout;
     try {
       Deno.removeSignalListener("SIGINT", onInterrupt);
     } catch { /* see above */ }
   }
+}
+
+/** The app a run was about: what the hosts installed, else `--app`, else Flame. */
+function appOfRun(report: RunReport, flags: CommonFlags): string {
+  return report.hosts.find((host) => host.installed)?.installed?.app ?? flags.app ?? "flame";
+}
+
+async function writeReport(path: string, report: RunReport): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
+}
+
+/** The event log of `--events`: a file written line by line, or stdout. */
+function openEvents(target: string, stdout: (text: string) => void, runId: string) {
+  if (target === "-") return { log: new EventLog(stdout, runId), close() {} };
+  const file = Deno.openSync(target, { write: true, create: true, truncate: true });
+  const encoder = new TextEncoder();
+  return {
+    log: new EventLog((line) => {
+      const bytes = encoder.encode(line);
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    }, runId),
+    close: () => file.close(),
+  };
+}
+
+/**
+ * Tells the watchers that the run ended: the last event, the HTML reports (`--html` and the
+ * one kept beside the journal, whose path it returns) and the metrics. A watcher that fails
+ * is a warning, never the run's failure.
+ */
+async function watchers(io: Io, flags: CommonFlags, report: RunReport, events?: EventLog) {
+  const warn = (what: string) => (error: Error) => io.err(`warning: cannot ${what}: ${error.message}\n`);
+  events?.finished(report);
+  const app = appOfRun(report, flags);
+  const html = renderHtml(report, { app });
+  if (flags.html) await Deno.writeTextFile(flags.html, html).catch(warn(`write ${flags.html}`));
+  const kept = await keepHtml(io, report, html).catch(warn("keep the HTML report"));
+  if (flags.metricsTextfile || flags.metricsPush) {
+    const { pushMetrics, writeTextfile } = await import("../report/metrics.ts");
+    const lastSuccess = await lastSuccessTimes(journalPath({ get: io.env }), report.command, app)
+      .catch(() => new Map<string, number>());
+    const input = { report, app, lastSuccess };
+    if (flags.metricsTextfile) {
+      await writeTextfile(flags.metricsTextfile, input).catch(
+        warn(`write metrics to ${flags.metricsTextfile}`),
+      );
+    }
+    if (flags.metricsPush) await pushMetrics(flags.metricsPush, input).catch(warn(`push metrics`));
+  }
+  return kept || undefined;
+}
+
+/** Writes the run's HTML beside the journal, keeping the newest reports only; returns its path. */
+async function keepHtml(io: Io, report: RunReport, html: string): Promise<string> {
+  const dir = reportsDir({ get: io.env });
+  await Deno.mkdir(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[-:]/g, "");
+  const path = join(dir, `${stamp}-${report.command}-${(report.runId ?? "").slice(0, 8)}.html`);
+  await Deno.writeTextFile(path, html);
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) if (entry.name.endsWith(".html")) names.push(entry.name);
+  names.sort();
+  for (const old of names.slice(0, Math.max(0, names.length - KEPT_REPORTS))) {
+    await Deno.remove(join(dir, old)).catch(() => {});
+  }
+  return path;
 }

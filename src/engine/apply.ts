@@ -118,7 +118,8 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     if (verifying && prepared.phases.at(-1)?.phase !== "verify") enterPhase(prepared, context, "verify");
     if (!verifying) {
       const index = runnable[unit].index;
-      context.emit({ type: "step-start", host: name, index, role: step.role, step: step.name });
+      const total = prepared.steps.length;
+      context.emit({ type: "step-start", host: name, index, total, role: step.role, step: step.name });
     }
     context.emit({
       type: "host-phase",

@@ -16,10 +16,17 @@ export interface JournalHost {
   startedAt?: string;
   endedAt?: string;
   error?: string;
+  category?: string;
 }
 
 /** One run. */
 export interface JournalEntry {
+  /** The run's id, as its events and report carry it. */
+  runId?: string;
+  /** The app of the run, when the command has one. */
+  app?: string;
+  /** The run's HTML report. */
+  html?: string;
   command: string;
   /** The command line as given, without the program name. */
   argv: string[];
@@ -37,6 +44,41 @@ export function journalPath(env: { get(key: string): string | undefined } = Deno
   return join(state, "muster", "journal.jsonl");
 }
 
+/** Where every run's HTML report is kept: `reports/` beside the journal. */
+export function reportsDir(env: { get(key: string): string | undefined } = Deno.env): string {
+  return join(dirname(journalPath(env)), "reports");
+}
+
+/**
+ * When each host last succeeded (ok or changed) in the journal's real runs of `command` for
+ * `app`, in seconds since the epoch.
+ */
+export async function lastSuccessTimes(
+  path: string,
+  command: string,
+  app?: string,
+): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return times;
+    throw error;
+  }
+  for (const line of text.split("\n")) {
+    if (!line.includes(`"command":"${command}"`)) continue;
+    const entry = JSON.parse(line) as JournalEntry;
+    if (entry.dryRun || entry.command !== command || (app && entry.app && entry.app !== app)) continue;
+    for (const host of entry.hosts) {
+      if (host.status !== "ok" && host.status !== "changed") continue;
+      const at = Date.parse(host.endedAt ?? entry.endedAt) / 1000;
+      if (Number.isFinite(at) && at > (times.get(host.name) ?? 0)) times.set(host.name, at);
+    }
+  }
+  return times;
+}
+
 /** Records when each host starts and ends, from the run's events. */
 export class JournalRecorder {
   readonly #times = new Map<string, { startedAt?: string; endedAt?: string }>();
@@ -51,8 +93,16 @@ export class JournalRecorder {
   }
 
   /** The journal entry of a finished run. */
-  entry(report: RunReport, argv: string[], cwd: string): JournalEntry {
+  entry(
+    report: RunReport,
+    argv: string[],
+    cwd: string,
+    extra: { app?: string; html?: string } = {},
+  ): JournalEntry {
     return {
+      ...(report.runId ? { runId: report.runId } : {}),
+      ...(extra.app ? { app: extra.app } : {}),
+      ...(extra.html ? { html: extra.html } : {}),
       command: report.command,
       argv,
       cwd,
@@ -66,6 +116,7 @@ export class JournalRecorder {
         exitCode: host.exitCode,
         ...this.#times.get(host.name),
         ...(host.error ? { error: host.error.split("\n")[0] } : {}),
+        ...(host.category ? { category: host.category } : {}),
       })),
     };
   }

@@ -1,5 +1,5 @@
 import type { RunReport } from "../engine/result.ts";
-import { stepCounts } from "./report.ts";
+import { slowestSteps, stepCounts } from "./report.ts";
 import { duration, type Style } from "./style.ts";
 
 /** The recap: one line per host with its counts, duration and first error in plain words. */
@@ -18,12 +18,23 @@ export function renderRecap(report: RunReport, style: Style): string {
     const counts =
       `ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped} unreachable=${c.unreachable}`;
     lines.push(`${colour(host.name.padEnd(width))}  ${counts}  ${duration(host.durationMs)}`);
-    if (host.error) lines.push(`  ${style.red("error:")} ${indent(host.error)}`);
+    if (host.error) {
+      const label = host.category ? `error (${host.category}):` : "error:";
+      lines.push(`  ${style.red(label)} ${indent(host.error)}`);
+    }
     if (host.hint) lines.push(`  hint: ${host.hint}`);
     for (const step of host.steps) {
       for (const warning of step.warnings ?? []) lines.push(`  ${style.yellow("warning:")} ${warning}`);
     }
     if (host.backupDir) lines.push(`  backup: ${host.backupDir}`);
+  }
+  const slow = report.dryRun ? [] : slowestSteps(report);
+  if (slow.length > 0) {
+    lines.push(
+      `slowest steps: ${
+        slow.map((step) => `${step.host} ${step.role}/${step.step} ${duration(step.durationMs)}`).join(", ")
+      }`,
+    );
   }
   const s = report.summary;
   lines.push(

@@ -1,0 +1,165 @@
+/**
+ * Prometheus metrics of a run, with prom-client: for node_exporter's textfile collector
+ * (`--metrics-textfile DIR`, written atomically) and for a Pushgateway (`--metrics-push URL`,
+ * job `muster`, grouped by app and command). Step states follow seed 003: 0 pending,
+ * 1 in progress, 2 completed, 3 failed. prom-client is loaded only when metrics are asked for.
+ */
+import { join } from "node:path";
+import { ERROR_CATEGORIES } from "../engine/errors.ts";
+import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
+
+/** What the metrics are made of. */
+export interface MetricsInput {
+  report: RunReport;
+  /** The app the run was about. */
+  app: string;
+  /** When each host last succeeded (this run included), in seconds since the epoch. */
+  lastSuccess?: Map<string, number>;
+  /** When the run ended. @default now */
+  endedAt?: Date;
+}
+
+const HOST_STATUSES: HostResult["status"][] = ["ok", "changed", "failed", "skipped", "unreachable"];
+
+/** A step's state as seed 003 counts it: 0 pending, 1 in progress, 2 completed, 3 failed. */
+export function stepState(status: StepResult["status"] | "running"): 0 | 1 | 2 | 3 {
+  if (status === "running") return 1;
+  if (status === "failed") return 3;
+  return status === "ok" || status === "changed" ? 2 : 0;
+}
+
+/**
+ * The metrics in Prometheus' text format. With `labels` (the textfile), every series also
+ * carries them; a Pushgateway adds its grouping labels itself.
+ */
+export async function renderMetrics(
+  input: MetricsInput,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const { default: client } = await import("prom-client");
+  const registry = new client.Registry();
+  registry.setDefaultLabels(labels);
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new client.Gauge({ name, help, labelNames, registers: [registry] });
+  const { report } = input;
+  const ended = (input.endedAt ?? new Date()).getTime() / 1000;
+
+  gauge("muster_run_duration_seconds", "How long the last run took").set(report.durationMs / 1000);
+  gauge("muster_run_exit_code", "Exit code of the last run").set(report.exitCode);
+  gauge("muster_run_success", "1 when the last run succeeded on every host, else 0")
+    .set(report.exitCode === 0 ? 1 : 0);
+  gauge("muster_run_timestamp_seconds", "When the last run ended").set(ended);
+  gauge("muster_run_dry_run", "1 when the last run was a dry run").set(report.dryRun ? 1 : 0);
+  const hostsBy = gauge("muster_run_hosts", "Hosts of the last run, by outcome", ["status"]);
+  for (const status of HOST_STATUSES) hostsBy.set({ status }, report.summary[status]);
+  const failures = gauge(
+    "muster_run_failures",
+    "Failures of the last run (hosts, or the run itself), by category",
+    [
+      "category",
+    ],
+  );
+  for (const category of ERROR_CATEGORIES) {
+    const hosts = report.hosts.filter((host) =>
+      host.category === category &&
+      (host.status === "failed" || host.status === "unreachable" || host.status === "skipped")
+    ).length;
+    failures.set({ category }, hosts + (report.error?.category === category ? 1 : 0));
+  }
+
+  const hostStatus = gauge("muster_host_status", "1 for the outcome of the host in the last run", [
+    "host",
+    "status",
+  ]);
+  const hostExit = gauge("muster_host_exit_code", "Exit code of the host in the last run", ["host"]);
+  const hostDuration = gauge("muster_host_duration_seconds", "How long the host took in the last run", [
+    "host",
+  ]);
+  const hostFailure = gauge("muster_host_failure", "1 when the host failed in the last run, by category", [
+    "host",
+    "category",
+  ]);
+  const lastSuccess = gauge(
+    "muster_host_last_success_timestamp_seconds",
+    "When the host last succeeded (ok or changed)",
+    ["host"],
+  );
+  const stepStateGauge = gauge(
+    "muster_step_state",
+    "State of a step of the host: 0 pending, 1 in progress, 2 completed, 3 failed",
+    ["host", "role", "step"],
+  );
+  const stepDuration = gauge("muster_step_duration_seconds", "How long the step took on the host", [
+    "host",
+    "role",
+    "step",
+  ]);
+  for (const host of report.hosts) {
+    for (const status of HOST_STATUSES) {
+      hostStatus.set({ host: host.name, status }, host.status === status ? 1 : 0);
+    }
+    hostExit.set({ host: host.name }, host.exitCode);
+    hostDuration.set({ host: host.name }, host.durationMs / 1000);
+    if (host.category) hostFailure.set({ host: host.name, category: host.category }, 1);
+    const success = host.status === "ok" || host.status === "changed"
+      ? ended
+      : input.lastSuccess?.get(host.name);
+    if (success !== undefined) lastSuccess.set({ host: host.name }, success);
+    for (const step of host.steps) {
+      const labels = { host: host.name, role: step.role, step: step.step };
+      stepStateGauge.set(labels, stepState(step.status));
+      stepDuration.set(labels, step.durationMs / 1000);
+    }
+  }
+  return await registry.metrics();
+}
+
+/** The textfile's name for an app and command: one file each, so runs of others are kept. */
+export function textfileName(app: string, command: string): string {
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9_-]/g, "_");
+  return `muster_${safe(app)}_${safe(command)}.prom`;
+}
+
+/**
+ * Writes the metrics for node_exporter's textfile collector into `dir`, atomically: a temp
+ * file (not ending in `.prom`, so the collector never reads it half-written), then a rename.
+ * Returns the file's path.
+ */
+export async function writeTextfile(dir: string, input: MetricsInput): Promise<string> {
+  const text = await renderMetrics(input, { app: input.app, command: input.report.command });
+  await Deno.mkdir(dir, { recursive: true });
+  const path = join(dir, textfileName(input.app, input.report.command));
+  const temp = `${path}.${Deno.pid}.tmp`;
+  try {
+    await Deno.writeTextFile(temp, text);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  return path;
+}
+
+/**
+ * Pushes the metrics to a Pushgateway at `url`: job `muster`, grouped by app and command,
+ * replacing that group's previous metrics (HTTP PUT).
+ */
+export async function pushMetrics(url: string, input: MetricsInput): Promise<void> {
+  const text = await renderMetrics(input);
+  const base = url.replace(/\/+$/, "");
+  const group = `/metrics/job/muster/app/${encodeURIComponent(input.app)}/command/${
+    encodeURIComponent(input.report.command)
+  }`;
+  const response = await fetch(base + group, {
+    method: "PUT",
+    headers: { "Content-Type": "text/plain; version=0.0.4" },
+    body: text,
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `Pushgateway ${base} answered HTTP ${response.status}: ${(await response.text()).trim()}`,
+    );
+  }
+  await response.body?.cancel().catch(() => {});
+}
