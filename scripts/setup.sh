@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what muster's tests need on a fresh Debian machine with Node and npm:
 # Deno (npm's `deno` package) and, as root, openssh-server, sudo, ansible-core, tmux,
-# python3-venv and the daemonless `systemctl` (extracted, never installed: installing it removes systemd).
+# python3-venv, prometheus-pushgateway, prometheus (promtool), chromium and the daemonless
+# `systemctl` (extracted, never installed: installing it removes systemd).
 # Idempotent: each piece is installed only when it is missing.
 set -euo pipefail
 
@@ -21,6 +22,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   # The Flow Manager's virtualenv on the test hosts (Debian's python3 needs python3-venv for pip in a venv).
   /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  # Watching a run: a real Pushgateway and promtool for the metrics, headless Chromium for the HTML report.
+  command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ] || [ ! -x "$tools/systemctl/usr/bin/systemctl" ]; then
     apt-get update -qq >&2
   fi

@@ -114,7 +114,10 @@ export function applyScript(
     ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
     "muster_step=-1",
-    `muster_mark() { printf '%s\\n' "${mark}-step:$1:$(date +%s%N)"; printf '%s\\n' "${mark}-step:$1" >&2; }`,
+    // Merged, standard error is standard output: one marker is enough.
+    `muster_mark() { printf '%s\\n' "${mark}-step:$1:$(date +%s%N)";${
+      options.mergeStderr ? "" : ` printf '%s\\n' "${mark}-step:$1" >&2;`
+    } }`,
     `muster_warn() { printf '%s\\n' "${mark}-warn:$*"; }`,
     `muster_category() { printf '%s\\n' "${mark}-category:$1"; }`,
     `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,

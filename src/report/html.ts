@@ -60,7 +60,10 @@ ${
       ["failed", s.failed],
       ["unreachable", s.unreachable],
       ["skipped", s.skipped],
-    ].map(([name, n]) => `<div class="count ${name}"><span>${n}</span> ${name}</div>`).join("\n")
+    ].map(([name, n]) =>
+      `<div class="count ${name}${n === 0 ? " zero" : ""}"><span>${n}</span> ${name}</div>`
+    )
+      .join("\n")
   }
 </section>
 ${
@@ -134,6 +137,15 @@ function timeline(report: RunReport, hosts: HostResult[]): string {
         pct(Math.max(host.durationMs, total / 500))
       }"></span>${phases}</span><span class="took">${e(duration(host.durationMs))}</span></div>`;
   });
+  // Before the first host starts, the controller loads the inventory and builds.
+  const first = Math.min(...hosts.map(offset));
+  if (hosts.length > 0 && first > total / 100) {
+    rows.unshift(
+      `<div class="lane controller"><span class="who">(controller)</span><span class="track">` +
+        `<span class="bar" style="left:0;width:${pct(first)}" title="load and build"></span></span>` +
+        `<span class="took">${e(duration(first))}</span></div>`,
+    );
+  }
   const legend = ["connect", "facts", "plan", "apply", "verify"].map((phase) =>
     `<span class="key"><span class="phase ${phase}"></span>${phase}</span>`
   ).join(" ");
@@ -182,6 +194,7 @@ h1{font-size:1.5em;margin:0 0 .2em}
 .count{padding:.4em .8em;border-radius:4px;background:#eee}
 .count span{font-weight:bold;font-size:1.3em}
 .count.failed,.count.unreachable{background:#fdd}.count.changed{background:#ffd}.count.ok{background:#dfd}
+.count.zero{background:#f2f2f2;color:#888}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{cursor:pointer;background:#f4f4f4;user-select:none}
@@ -196,6 +209,7 @@ tr.changed td.status{color:#a60}tr.ok td.status{color:#070}tr.skipped td.status{
 .track{position:relative;flex:1;height:1em;background:#f6f6f6}
 .track .bar{position:absolute;top:0;bottom:0;background:#cde;opacity:.5}
 .lane.failed .bar,.lane.unreachable .bar{background:#f99}
+.lane.controller .bar{background:#bbb}
 .phase{position:absolute;top:1px;bottom:1px;display:inline-block}
 .key .phase{position:static;display:inline-block;width:1em;height:.8em;margin-right:.2em}
 .phase.connect{background:#79c}.phase.facts{background:#9c7}.phase.plan{background:#cc6}
