@@ -145,10 +145,14 @@ function closePhase(prepared: PreparedHost): void {
   }
 }
 
-/** The category of a step's failure: its error's own, else by the step's role. */
+/**
+ * The category of a step's failure: its error's own; else `validation` for an error of exit 1
+ * (arguments, configuration, not an installation of the app); else by the step's role.
+ */
 export function stepCategory(step: Step, error?: unknown): ErrorCategory {
   const byRole: ErrorCategory = step.role === "systemd" || step.name === "services" ? "service" : "install";
-  return error instanceof MusterError ? error.category ?? byRole : byRole;
+  if (!(error instanceof MusterError)) return byRole;
+  return error.category ?? (error.exitCode === 1 ? "validation" : byRole);
 }
 
 /**

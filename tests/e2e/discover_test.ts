@@ -88,6 +88,7 @@ Deno.test("discover end to end on a test fleet", async (t) => {
     try {
       const result = await discover();
       expectExit(result, 1);
+      assertEquals(result.report!.hosts.find((host) => host.name === "host3")!.category, "network");
       match(
         result.stdout,
         /^host3 \(127\.0\.0\.78\): not visited: Cannot connect to deploy@127\.0\.0\.78:22/m,
@@ -101,6 +102,7 @@ Deno.test("discover end to end on a test fleet", async (t) => {
   await t.step("discover never overwrites the inventory it reads", async () => {
     const result = await muster(["discover", "-i", plain, "--output", plain], { home: fleet.home });
     expectExit(result, 1);
+    assertEquals(result.report!.error!.category, "validation");
     match(result.stderr, /Refusing to overwrite the inventory being read/);
     ok((await Deno.readTextFile(plain)).includes("ansible_host"));
   });

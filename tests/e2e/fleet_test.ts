@@ -86,6 +86,7 @@ Deno.test("a 5-host Flame cluster over SSH", async (t) => {
       expectExit(result, 3);
       const down = result.report!.hosts.find((h) => h.name === "host4")!;
       assertEquals(down.status, "unreachable");
+      assertEquals(down.category, "network");
       match(down.error!, /connection refused/);
       match(result.stdout, /host4 .*unreachable=1[\s\S]*connection refused/);
       for (const host of result.report!.hosts.filter((h) => h.name !== "host4")) {
@@ -111,6 +112,7 @@ Deno.test("a 5-host Flame cluster over SSH", async (t) => {
     expectExit(result, 3);
     const host5 = result.report!.hosts.find((h) => h.name === "host5")!;
     assertEquals(host5.status, "unreachable");
+    assertEquals(host5.category, "host-key");
     match(host5.error!, /host key changed/);
     match(host5.error!, /ssh-keygen -R/);
     // Accept the new key as an operator would, for the steps that follow.
@@ -181,6 +183,9 @@ Deno.test("a 5-host Flame cluster over SSH", async (t) => {
       const statuses = written.hosts.map((h: { status: string }) => h.status);
       assertEquals(statuses[0], "changed");
       ok(statuses.includes("skipped"), statuses.join(","));
+      for (const host of written.hosts.filter((h: { status: string }) => h.status === "skipped")) {
+        assertEquals(host.category, "cancelled", host.name);
+      }
       for (const host of fleet.hosts) {
         const leftovers = await host.sh(
           "find /opt /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null",

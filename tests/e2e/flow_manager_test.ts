@@ -152,6 +152,7 @@ Deno.test("the Flow Manager end to end on a test fleet", async (t) => {
     const [one, two] = result.report!.hosts;
     assertEquals([one.status, two.status], ["ok", "failed"]);
     assertEquals(two.exitCode, 5);
+    assertEquals(two.category, "health");
     match(
       two.error!,
       /flow-manager did not answer healthy on http:\/\/127\.0\.0\.162:8000\/health within 5s/,

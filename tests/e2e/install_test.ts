@@ -144,6 +144,7 @@ Deno.test("install end to end on a test fleet", async (t) => {
   await t.step("systemd without root exits 3 with a hint and changes nothing", async () => {
     const result = await run(["-l", "host2", "--prefix", "/home/deploy/flame2"]);
     expectExit(result, 3);
+    assertEquals(result.report!.hosts[0].category, "install");
     match(result.stdout, /Installing systemd units needs root/);
     match(result.stdout, /hint: .*sudo.*--no-systemd/);
     assertEquals((await h2.sh("test -e /home/deploy/flame2")).code, 1, "nothing was created");
@@ -157,6 +158,9 @@ Deno.test("install end to end on a test fleet", async (t) => {
       expectExit(result, 3);
       match(result.stdout, /Read-only file system/);
       assertEquals(result.report!.hosts[0].steps.find((s) => s.step === "directories")!.status, "failed");
+      assertEquals(result.report!.hosts[0].steps.find((s) => s.step === "directories")!.category, "install");
+      assertEquals(result.report!.hosts[0].category, "install");
+      match(result.stdout, /error \(install\): .*Read-only file system/);
       assertEquals((await h3.sh("ls -A /mnt/ro")).stdout, "");
       assertEquals(await halfWritten(h3, ["/mnt/ro"]), "");
       await h3.sh("umount /mnt/ro");
@@ -179,6 +183,7 @@ Deno.test("install end to end on a test fleet", async (t) => {
     match(result.stdout, /Failed to reload daemon: simulated/);
     const units = result.report!.hosts[0].steps.find((s) => s.step === "units")!;
     assertEquals(units.status, "failed");
+    assertEquals([units.category, result.report!.hosts[0].category], ["service", "service"]);
     assertEquals(result.report!.hosts[0].steps.find((s) => s.step === "services")!.status, "skipped");
     assertEquals(await halfWritten(h3, ["/tmp/y", "/etc/systemd/system"]), "");
     await h3.sh("rm /etc/fail-reload");
@@ -193,6 +198,7 @@ Deno.test("install end to end on a test fleet", async (t) => {
     await h3.sh("touch /etc/fail-start");
     const result = await run(["-l", "host3", "--prefix", "/tmp/y/flame", "--enable", "--clean"]);
     expectExit(result, 5);
+    assertEquals(result.report!.hosts[0].category, "service");
     match(result.stdout, /simulated/);
     assertEquals((await h3.sh("cat /tmp/y/flame/data/marker")).stdout, "precious\n");
     assertEquals((await h3.sh("ls -d /tmp/y/flame.backup.* 2>/dev/null")).stdout, "", "backup moved back");
@@ -227,6 +233,7 @@ Deno.test("install end to end on a test fleet", async (t) => {
       `flame_endpoint=http://${h3.address}:1`,
     ]);
     expectExit(result, 5);
+    assertEquals(result.report!.hosts[0].category, "service");
     // The fixture cannot bind port 1 as flame: systemctl reports the unit failed, with its status.
     match(
       result.stdout,
@@ -242,6 +249,7 @@ Deno.test("install: a source that does not compile exits 2 with the last lines a
   const prefix = `/tmp/muster-never-${crypto.randomUUID()}/flame`;
   const result = await muster(["install", "--src-dir", fixture.dir, "--prefix", prefix, "--no-systemd"]);
   expectExit(result, 2);
+  assertEquals(result.report!.error!.category, "build");
   match(result.stderr, /mismatched types/);
   const log = /(\/\S+\.log)/.exec(result.stderr)?.[1];
   ok(log, result.stderr);
@@ -263,6 +271,7 @@ Deno.test("install --skip-build without built binaries exits 1 naming the missin
     "--skip-build",
   ]);
   expectExit(result, 1);
+  assertEquals(result.report!.error!.category, "validation");
   match(result.stderr, /flame-session-manager/);
   match(result.stderr, /target\/release/);
   assertEquals(await Deno.stat(prefix).then(() => true, () => false), false);

@@ -126,6 +126,7 @@ Deno.test("status and install --repair end to end on a test fleet", async (t) =>
       match(result.stdout, /Cannot connect to deploy@127\.0\.0\.70:22: .*(refused|ECONNREFUSED)/i);
       match(result.stdout, /4 in sync, 0 drifted \(0 drifts\), 1 not checked; exit 1/);
       ok(result.report);
+      assertEquals(result.report.hosts.find((host) => host.name === "host5")!.category, "network");
     } finally {
       await h5.startSshd();
     }

@@ -247,6 +247,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
             runs.forEach((run, i) => {
               assertEquals(run.code, 1, `${cases[i][0]}: ${run.output}`);
               assertMatch(run.output, cases[i][1]);
+              assertMatch(run.stdout, /error \(validation\): /, cases[i][0]);
             });
             assertEquals(
               await Promise.all([treeSum(host3, "/usr", { content: false }), treeSum(host3, "/srv/t")]),
@@ -288,6 +289,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               for (const [i, [name, , message]] of cases.entries()) {
                 assertEquals(runs[i].code, 4, runs[i].output);
                 assertMatch(runs[i].output, message);
+                assertMatch(runs[i].stdout, /error \(install\): /, name);
                 assertEquals(
                   await treeSum(host3, `/srv/t/${name}-case`),
                   before[i],
@@ -329,7 +331,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
               );
               assertMatch(run.stdout, /- \/srv\/t\/dry\/flame\/data\/ +\(backed up to /);
               assertMatch(run.stdout, /Plan: 1 to add, 0 to change, 8 to remove\./);
-              assertMatch(run.stdout, /ghost .*unreachable=1/);
+              assertMatch(run.stdout, /ghost .*unreachable=1\n {2}error \(network\): /);
               assertEquals(await treeSum(host3, "/srv/t"), before);
             },
           );
@@ -449,6 +451,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 "/srv/t/perm/flame",
               ]);
               assertEquals(run.code, 2, run.output);
+              assertMatch(run.stdout, /error \(install\): Permission denied/);
               assertMatch(
                 run.stdout,
                 /Permission denied: cannot remove \/srv\/t\/perm\/flame: .*\n *hint: run muster with sudo/,

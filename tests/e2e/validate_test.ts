@@ -70,6 +70,13 @@ Deno.test("validate end to end on a test fleet", async (t) => {
       },
     });
     assertEquals(report.hosts.map((host) => host.exitCode), [0, 1, 1, 1, 1]);
+    assertEquals(report.hosts.map((host) => host.category), [
+      undefined,
+      "network",
+      "auth",
+      "validation",
+      "network",
+    ]);
     match(
       detail(report, "host2", "ssh"),
       /Cannot connect to deploy@127\.0\.0\.72:22: .*(refused|ECONNREFUSED)/i,
@@ -108,6 +115,7 @@ Deno.test("validate end to end on a test fleet", async (t) => {
   await t.step("systemd without become needs root; --no-systemd does not", async () => {
     const result = await validate(["-l", "host1", "-e", "ansible_become=false", "--format", "json"]);
     expectExit(result, 1);
+    assertEquals(JSON.parse(result.stdout).hosts[0].category, "auth");
     match(
       detail(JSON.parse(result.stdout), "host1", "privileges"),
       /systemd units need root, but commands run as deploy/,
@@ -132,6 +140,7 @@ Deno.test("validate end to end on a test fleet", async (t) => {
     await Deno.writeTextFile(bad, "all:\n  hosts:\n    host1: {ansible_host: [\n");
     const result = await muster(["validate", "-i", bad], { home: fleet.home });
     expectExit(result, 1);
+    assertEquals(result.report!.error!.category, "validation");
     match(result.stderr, /bad\.yml:\d+:\d+: /);
   });
 });
