@@ -46,6 +46,13 @@ Deno.test("parseOptions() has the issue's defaults and reads every flag", () => 
   ]);
   assertEquals(ansibleRunsOf(options), 2);
   assertEquals(parseOptions(["--ansible", "none"])!.ansible, []);
+  assertEquals(defaults.musterFlags, []);
+  assertEquals(parseOptions(["--muster-flags", " --events /tmp/e  --html x"])!.musterFlags, [
+    "--events",
+    "/tmp/e",
+    "--html",
+    "x",
+  ]);
   assertEquals(parseOptions(["--help"]), undefined);
 });
 

@@ -9,4 +9,6 @@ export interface BenchContext {
   source: Source;
   /** A scratch directory of this benchmark run (floor stage, Ansible's temp dirs). */
   work: string;
+  /** Extra arguments of every muster run (`--muster-flags`). */
+  musterFlags?: string[];
 }

@@ -32,7 +32,7 @@ export type MusterCase = "fresh" | "noop" | "uninstall";
 
 /** The command line of a scenario (after `deno task muster`). */
 export function musterArgs(kind: MusterCase, context: BenchContext, reportFile: string): string[] {
-  const common = ["-i", context.inventory, "--report", reportFile];
+  const common = ["-i", context.inventory, "--report", reportFile, ...(context.musterFlags ?? [])];
   if (kind === "uninstall") return ["uninstall", ...common, "--force", "--remove-user"];
   return ["install", ...common, "--src-dir", context.source.dir, "--skip-build"];
 }

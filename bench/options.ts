@@ -19,6 +19,8 @@ export interface BenchOptions {
   out: string;
   /** Also time muster's phases with one in-process run per fleet size. @default true */
   phases: boolean;
+  /** Extra arguments of every measured muster run (`--events FILE`, ...). @default [] */
+  musterFlags: string[];
 }
 
 /** Usage text for `--help`. */
@@ -35,6 +37,8 @@ the local test fleet, and writes a Markdown table (needs root, like the fleet).
   --first-octet N      hosts on 127.0.0.N and up (default 101; keep clear of the tests' 11-60)
   --out FILE           Markdown output (default bench/results/latest.md)
   --no-phases          skip the in-process run that times muster's phases
+  --muster-flags "..." extra arguments of every muster run, split at spaces
+                       (e.g. "--events /tmp/ev.jsonl --metrics-textfile /tmp/prom")
   -h, --help           this text
 `;
 
@@ -60,6 +64,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       "first-octet": { type: "string", default: "101" },
       out: { type: "string", default: "bench/results/latest.md" },
       "no-phases": { type: "boolean", default: false },
+      "muster-flags": { type: "string", default: "" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -89,6 +94,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
     firstOctet,
     out: values.out,
     phases: !values["no-phases"],
+    musterFlags: values["muster-flags"].split(/\s+/).filter(Boolean),
   };
 }
 

@@ -122,7 +122,13 @@ async function measureSize(hosts: number, run: Run): Promise<void> {
   const inventory = await fleet.writeInventory({
     hostVars: Object.fromEntries(fleet.hosts.map((host) => [host.name, hostVars(host.address)])),
   });
-  const context: BenchContext = { fleet, inventory, source: run.source, work: run.work };
+  const context: BenchContext = {
+    fleet,
+    inventory,
+    source: run.source,
+    work: run.work,
+    musterFlags: options.musterFlags,
+  };
   const stage = await stageFloor(context);
   const first = fleet.hosts[0];
   const record = (scenario: Scenario, result: Timed, round: number, of: number) => {
