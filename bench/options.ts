@@ -37,8 +37,8 @@ the local test fleet, and writes a Markdown table (needs root, like the fleet).
   --first-octet N      hosts on 127.0.0.N and up (default 101; keep clear of the tests' 11-60)
   --out FILE           Markdown output (default bench/results/latest.md)
   --no-phases          skip the in-process run that times muster's phases
-  --muster-flags "..." extra arguments of every muster run, split at spaces
-                       (e.g. "--events /tmp/ev.jsonl --metrics-textfile /tmp/prom")
+  --muster-flags="..." extra arguments of every muster run, split at spaces
+                       (e.g. --muster-flags="--events /tmp/ev.jsonl --metrics-textfile /tmp/prom")
   -h, --help           this text
 `;
 

@@ -40,9 +40,8 @@ export function makeOutput(io: Io, flags: CommonFlags): Output {
     emit(event) {
       if (event.type.startsWith("build-")) build(event);
       else if (event.type === "host-output") {
-        if (flags.verbose) {
-          io.err(`${io.stderrTty && !json ? "\r\x1b[2K" : ""}[${event.host}] ${event.line}\n`);
-        }
+        // As a message (`[host] line`): at a terminal it goes above the live lines.
+        if (flags.verbose) progress.onEvent({ type: "message", level: "info", text: event.line, host: event.host });
       } else if (!quiet || event.type === "message") progress.onEvent(event);
     },
     async finish(report, options = {}) {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { CommonOptions } from "../commands/options.ts";
-import { MusterError } from "../engine/errors.ts";
+import { MusterError, UsageError } from "../engine/errors.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
 import { EventLog } from "../report/event_log.ts";
@@ -53,7 +53,7 @@ export async function runCommand(
   if (flags.events === "-") io.out = io.err;
   const output = makeOutput(io, flags);
   const journal = new JournalRecorder();
-  const events = flags.events === undefined ? undefined : openEvents(flags.events, stdout, runId);
+  let events: ReturnType<typeof openEvents> | undefined;
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -67,6 +67,7 @@ export async function runCommand(
     Deno.addSignalListener("SIGINT", onInterrupt);
   } catch { /* not a process that can listen (tests) */ }
   try {
+    events = flags.events === undefined ? undefined : openEvents(flags.events, stdout, runId);
     events?.log.started({ command, dryRun, argv: invocation.argv, ...(flags.app ? { app: flags.app } : {}) });
     const common: CommonOptions & { streamOutput?: boolean } = {
       app: flags.app,
@@ -127,7 +128,12 @@ async function writeReport(path: string, report: RunReport): Promise<void> {
 /** The event log of `--events`: a file written line by line, or stdout. */
 function openEvents(target: string, stdout: (text: string) => void, runId: string) {
   if (target === "-") return { log: new EventLog(stdout, runId), close() {} };
-  const file = Deno.openSync(target, { write: true, create: true, truncate: true });
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(target, { write: true, create: true, truncate: true });
+  } catch (error) {
+    throw new UsageError(`Cannot write events to ${target}: ${(error as Error).message}`);
+  }
   const encoder = new TextEncoder();
   return {
     log: new EventLog((line) => {
