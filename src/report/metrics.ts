@@ -36,6 +36,10 @@ export async function renderMetrics(
   input: MetricsInput,
   labels: Record<string, string> = {},
 ): Promise<string> {
+  return await (await buildRegistry(input, labels)).metrics();
+}
+
+async function buildRegistry(input: MetricsInput, labels: Record<string, string>) {
   const { default: client } = await import("prom-client");
   const registry = new client.Registry();
   registry.setDefaultLabels(labels);
@@ -111,7 +115,7 @@ export async function renderMetrics(
       stepDuration.set(labels, step.durationMs / 1000);
     }
   }
-  return await registry.metrics();
+  return registry;
 }
 
 /** The textfile's name for an app and command: one file each, so runs of others are kept. */
@@ -141,25 +145,20 @@ export async function writeTextfile(dir: string, input: MetricsInput): Promise<s
 }
 
 /**
- * Pushes the metrics to a Pushgateway at `url`: job `muster`, grouped by app and command,
- * replacing that group's previous metrics (HTTP PUT).
+ * Pushes the metrics to a Pushgateway at `url` with prom-client's client: job `muster`,
+ * grouped by app and command, replacing that group's previous metrics (HTTP PUT).
  */
 export async function pushMetrics(url: string, input: MetricsInput): Promise<void> {
-  const text = await renderMetrics(input);
-  const base = url.replace(/\/+$/, "");
-  const group = `/metrics/job/muster/app/${encodeURIComponent(input.app)}/command/${
-    encodeURIComponent(input.report.command)
-  }`;
-  const response = await fetch(base + group, {
-    method: "PUT",
-    headers: { "Content-Type": "text/plain; version=0.0.4" },
-    body: text,
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) {
-    throw new Error(
-      `Pushgateway ${base} answered HTTP ${response.status}: ${(await response.text()).trim()}`,
-    );
-  }
-  await response.body?.cancel().catch(() => {});
+  const { default: client } = await import("prom-client");
+  const registry = await buildRegistry(input, {});
+  const gateway = new client.Pushgateway(url.replace(/\/+$/, ""), { timeout: 10_000 }, registry);
+  // prom-client rejects an HTTP error itself ("push failed with status 400, ...").
+  const pushed = await gateway.push({
+    jobName: "muster",
+    groupings: { app: input.app, command: input.report.command },
+  }).catch((error: Error) => {
+    throw new Error(`Pushgateway ${url}: ${error.message}`);
+  }) as { resp?: { statusCode?: number } };
+  const status = pushed.resp?.statusCode ?? 200;
+  if (status < 200 || status >= 300) throw new Error(`Pushgateway ${url}: HTTP ${status}`);
 }

@@ -1,10 +1,10 @@
-import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match, ok, rejects } from "node:assert/strict";
 import { BuildError, ConnectionError, InventoryError } from "../engine/errors.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
 import { EventLog } from "./event_log.ts";
 import { runEventSchema } from "./event_schema.ts";
 import { escapeHtml, failedFirst, renderHtml } from "./html.ts";
-import { renderMetrics, stepState, textfileName, writeTextfile } from "./metrics.ts";
+import { pushMetrics, renderMetrics, stepState, textfileName, writeTextfile } from "./metrics.ts";
 import { renderRecap } from "./recap.ts";
 import { buildReport, failedReport, fallbackCategory } from "./report.ts";
 import { makeStyle } from "./style.ts";
@@ -199,4 +199,25 @@ Deno.test("renderHtml() puts failed hosts first, escapes text, masks secrets and
   ok(!page.includes("hunter2"), "secrets masked");
   ok(!/\b(src|href)="(https?:)?\/\//.test(page), "no network resource");
   match(page, /<div class="lane failed" data-host="web2">/);
+});
+
+Deno.test("pushMetrics() PUTs the group job/muster/app/APP/command/COMMAND, and fails on an HTTP error", async () => {
+  const seen: string[] = [];
+  let status = 200;
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    seen.push(
+      `${request.method} ${new URL(request.url).pathname} ${
+        (await request.text()).includes("muster_run_exit_code 3")
+      }`,
+    );
+    return new Response(status === 200 ? "" : "bad push", { status });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  await pushMetrics(url, { report: fleetReport(), app: "flame" });
+  assertEquals(seen, ["PUT /metrics/job/muster/app/flame/command/install true"]);
+  status = 400;
+  await rejects(
+    () => pushMetrics(url, { report: fleetReport(), app: "flame" }),
+    /Pushgateway http:\/\/127\.0\.0\.1:\d+\/: .*status 400/,
+  );
 });
