@@ -41,7 +41,9 @@ export function makeOutput(io: Io, flags: CommonFlags): Output {
       if (event.type.startsWith("build-")) build(event);
       else if (event.type === "host-output") {
         // As a message (`[host] line`): at a terminal it goes above the live lines.
-        if (flags.verbose) progress.onEvent({ type: "message", level: "info", text: event.line, host: event.host });
+        if (flags.verbose) {
+          progress.onEvent({ type: "message", level: "info", text: event.line, host: event.host });
+        }
       } else if (!quiet || event.type === "message") progress.onEvent(event);
     },
     async finish(report, options = {}) {

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { CommonOptions } from "../commands/options.ts";
 import { MusterError, UsageError } from "../engine/errors.ts";
 import type { RunReport } from "../engine/result.ts";
@@ -12,6 +12,14 @@ import {
   lastSuccessTimes,
   reportsDir,
 } from "../report/journal.ts";
+import {
+  LiveStepStates,
+  pushMetrics,
+  pushRegistry,
+  textfileName,
+  writeAtomically,
+  writeTextfile,
+} from "../report/metrics.ts";
 import { failedReport } from "../report/report.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
@@ -30,6 +38,9 @@ export const invocation = { argv: [] as string[] };
 
 /** HTML reports kept beside the journal; older ones are removed. */
 const KEPT_REPORTS = 100;
+
+/** How often, at most, the metrics show the step states while the run goes. */
+const LIVE_METRICS_MS = 2000;
 
 /**
  * Runs a command's library function with the common options wired: extra vars, Ctrl-C
@@ -54,6 +65,8 @@ export async function runCommand(
   const output = makeOutput(io, flags);
   const journal = new JournalRecorder();
   let events: ReturnType<typeof openEvents> | undefined;
+  const warn = (what: string) => (error: Error) => io.err(`warning: cannot ${what}: ${error.message}\n`);
+  const live = liveMetrics(flags, command, warn);
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -84,6 +97,7 @@ export async function runCommand(
       emit: (event) => {
         journal.onEvent(event);
         events?.log.onEvent(event);
+        live?.onEvent(event);
         output.emit(event);
       },
     };
@@ -94,12 +108,14 @@ export async function runCommand(
       if (!(error instanceof MusterError)) throw error;
       const failed = failedReport(command, { startedAt, runId }, error);
       if (flags.report) await writeReport(flags.report, failed);
+      await live?.close(appOfRun(failed, flags));
       await watchers(io, flags, failed, events?.log);
       throw error;
     }
     report.runId ??= runId;
     if (controller.signal.aborted) report.exitCode = Math.max(report.exitCode, 130);
     exitState.code = await output.finish(report, options);
+    await live?.close(appOfRun(report, flags));
     const html = await watchers(io, flags, report, events?.log);
     await appendJournal(
       journalPath({ get: io.env }),
@@ -108,6 +124,7 @@ export async function runCommand(
   } catch (error) {
     exitState.code = output.fail(error);
   } finally {
+    await live?.close();
     events?.close();
     io.out = stdout;
     try {
@@ -158,7 +175,6 @@ async function watchers(io: Io, flags: CommonFlags, report: RunReport, events?: 
   if (flags.html) await Deno.writeTextFile(flags.html, html).catch(warn(`write ${flags.html}`));
   const kept = await keepHtml(io, report, html).catch(warn("keep the HTML report"));
   if (flags.metricsTextfile || flags.metricsPush) {
-    const { pushMetrics, writeTextfile } = await import("../report/metrics.ts");
     const lastSuccess = await lastSuccessTimes(journalPath({ get: io.env }), report.command, app)
       .catch(() => new Map<string, number>());
     const input = { report, app, lastSuccess };
@@ -186,4 +202,52 @@ async function keepHtml(io: Io, report: RunReport, html: string): Promise<string
     await Deno.remove(join(dir, old)).catch(() => {});
   }
   return path;
+}
+
+/**
+ * The step states in the metrics while the run goes (`--metrics-textfile`, `--metrics-push`),
+ * written at most every LIVE_METRICS_MS; `close()` waits for a write in flight, and removes
+ * a live textfile that the final one (named by the app the run found) does not replace.
+ */
+function liveMetrics(flags: CommonFlags, command: string, warn: (what: string) => (error: Error) => void) {
+  if (!flags.metricsTextfile && !flags.metricsPush) return undefined;
+  const app = flags.app?.includes("/") ? basename(flags.app) : flags.app ?? "flame";
+  const states = new LiveStepStates();
+  const textfile = flags.metricsTextfile
+    ? join(flags.metricsTextfile, textfileName(app, command))
+    : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing = Promise.resolve();
+  let written = false;
+  let closed = false;
+  const write = async () => {
+    timer = undefined;
+    if (closed) return;
+    if (textfile) {
+      await writeAtomically(textfile, await states.render({ app, command })).catch(warn(`write ${textfile}`));
+      written = true;
+    }
+    if (flags.metricsPush) {
+      await pushRegistry(flags.metricsPush, { app, command }, await states.registry()).catch(
+        warn("push metrics"),
+      );
+    }
+  };
+  return {
+    onEvent(event: Parameters<LiveStepStates["onEvent"]>[0]) {
+      if (!states.onEvent(event) || timer !== undefined || closed) return;
+      timer = setTimeout(() => {
+        writing = writing.then(write);
+      }, LIVE_METRICS_MS);
+    },
+    async close(finalApp?: string) {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await writing;
+      if (finalApp !== undefined && finalApp !== app && written && textfile) {
+        await Deno.remove(textfile).catch(() => {});
+      }
+    },
+  };
 }

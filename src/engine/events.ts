@@ -5,6 +5,8 @@ import type { HostResult, StepResult } from "./result.ts";
 export type RunEvent =
   | { type: "host-start"; host: string }
   | { type: "host-phase"; host: string; phase: string; role?: string; step?: string }
+  /** The host is planned: its steps in order, with how many changes each would make. */
+  | { type: "host-plan"; host: string; steps: { role: string; step: string; changes: number }[] }
   /** A step of the apply script started on the host (`index` of `total`, the host's steps). */
   | { type: "step-start"; host: string; index: number; total: number; role: string; step: string }
   /** A step ended, timed by the host's own clock. */

@@ -101,6 +101,15 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
       blocked = true;
     }
   }
+  context.emit({
+    type: "host-plan",
+    host: name,
+    steps: prepared.steps.map((planned) => ({
+      role: planned.step.role,
+      step: planned.step.name,
+      changes: planned.changes.length,
+    })),
+  });
   return prepared;
 }
 

@@ -57,6 +57,8 @@ export class EventLog {
           phase: event.phase,
           ...(event.role ? { role: event.role, step: event.step } : {}),
         });
+      case "host-plan":
+        return this.#emit("host.planned", event.host, { steps: event.steps });
       case "step-start":
         return this.#emit("step.started", event.host, {
           index: event.index,

@@ -44,6 +44,13 @@ export const runEventSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({
     ...onHost,
+    type: z.literal("host.planned"),
+    steps: z.array(
+      z.strictObject({ role: z.string(), step: z.string(), changes: z.int().nonnegative() }),
+    ),
+  }),
+  z.strictObject({
+    ...onHost,
     type: z.literal("step.started"),
     index: z.int().nonnegative(),
     total: z.int().positive(),

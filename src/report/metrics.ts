@@ -4,8 +4,10 @@
  * job `muster`, grouped by app and command). Step states follow seed 003: 0 pending,
  * 1 in progress, 2 completed, 3 failed. prom-client is loaded only when metrics are asked for.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ERROR_CATEGORIES } from "../engine/errors.ts";
+import type { Registry } from "prom-client";
+import type { RunEvent } from "../engine/events.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 
 /** What the metrics are made of. */
@@ -39,7 +41,7 @@ export async function renderMetrics(
   return await (await buildRegistry(input, labels)).metrics();
 }
 
-async function buildRegistry(input: MetricsInput, labels: Record<string, string>) {
+async function buildRegistry(input: MetricsInput, labels: Record<string, string>): Promise<Registry> {
   const { default: client } = await import("prom-client");
   const registry = new client.Registry();
   registry.setDefaultLabels(labels);
@@ -48,6 +50,7 @@ async function buildRegistry(input: MetricsInput, labels: Record<string, string>
   const { report } = input;
   const ended = (input.endedAt ?? new Date()).getTime() / 1000;
 
+  gauge("muster_run_in_progress", "1 while a run goes").set(0);
   gauge("muster_run_duration_seconds", "How long the last run took").set(report.durationMs / 1000);
   gauge("muster_run_exit_code", "Exit code of the last run").set(report.exitCode);
   gauge("muster_run_success", "1 when the last run succeeded on every host, else 0")
@@ -131,8 +134,12 @@ export function textfileName(app: string, command: string): string {
  */
 export async function writeTextfile(dir: string, input: MetricsInput): Promise<string> {
   const text = await renderMetrics(input, { app: input.app, command: input.report.command });
-  await Deno.mkdir(dir, { recursive: true });
-  const path = join(dir, textfileName(input.app, input.report.command));
+  return await writeAtomically(join(dir, textfileName(input.app, input.report.command)), text);
+}
+
+/** Writes `text` to `path` through a temp file beside it (not ending in `.prom`) and a rename. */
+export async function writeAtomically(path: string, text: string): Promise<string> {
+  await Deno.mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${Deno.pid}.tmp`;
   try {
     await Deno.writeTextFile(temp, text);
@@ -149,16 +156,72 @@ export async function writeTextfile(dir: string, input: MetricsInput): Promise<s
  * grouped by app and command, replacing that group's previous metrics (HTTP PUT).
  */
 export async function pushMetrics(url: string, input: MetricsInput): Promise<void> {
+  await pushRegistry(url, { app: input.app, command: input.report.command }, await buildRegistry(input, {}));
+}
+
+/** Pushes a registry's metrics to the group job `muster`, `app`, `command` (HTTP PUT). */
+export async function pushRegistry(
+  url: string,
+  group: { app: string; command: string },
+  registry: Registry,
+): Promise<void> {
   const { default: client } = await import("prom-client");
-  const registry = await buildRegistry(input, {});
   const gateway = new client.Pushgateway(url.replace(/\/+$/, ""), { timeout: 10_000 }, registry);
   // prom-client rejects an HTTP error itself ("push failed with status 400, ...").
-  const pushed = await gateway.push({
-    jobName: "muster",
-    groupings: { app: input.app, command: input.report.command },
-  }).catch((error: Error) => {
+  const pushed = await gateway.push({ jobName: "muster", groupings: group }).catch((error: Error) => {
     throw new Error(`Pushgateway ${url}: ${error.message}`);
   }) as { resp?: { statusCode?: number } };
   const status = pushed.resp?.statusCode ?? 200;
   if (status < 200 || status >= 300) throw new Error(`Pushgateway ${url}: HTTP ${status}`);
+}
+
+/**
+ * Step states while the run goes, from its events: every planned step is 0 (pending), a
+ * step the apply script started is 1 (in progress), then 2 (completed) or 3 (failed), as
+ * seed 003 counts them. `--metrics-textfile` and `--metrics-push` show them during the run;
+ * the full metrics replace them at its end.
+ */
+export class LiveStepStates {
+  readonly #states = new Map<string, Map<number, { role: string; step: string; state: number }>>();
+
+  /** Takes an event; returns whether a state changed. */
+  onEvent(event: RunEvent): boolean {
+    if (event.type === "host-plan") {
+      this.#states.set(
+        event.host,
+        new Map(event.steps.map((step, index) => [index, { role: step.role, step: step.step, state: 0 }])),
+      );
+      return true;
+    }
+    if (event.type !== "step-start" && event.type !== "step-end") return false;
+    const steps = this.#states.get(event.host) ?? new Map();
+    this.#states.set(event.host, steps);
+    const state = event.type === "step-start" ? 1 : stepState(event.status);
+    if (steps.get(event.index)?.state === state) return false;
+    steps.set(event.index, { role: event.role, step: event.step, state });
+    return true;
+  }
+
+  /** The states in Prometheus' text format, with `muster_run_in_progress 1`. */
+  async render(labels: Record<string, string> = {}): Promise<string> {
+    return await (await this.registry(labels)).metrics();
+  }
+
+  async registry(labels: Record<string, string> = {}): Promise<Registry> {
+    const { default: client } = await import("prom-client");
+    const registry = new client.Registry();
+    registry.setDefaultLabels(labels);
+    new client.Gauge({ name: "muster_run_in_progress", help: "1 while a run goes", registers: [registry] })
+      .set(1);
+    const gauge = new client.Gauge({
+      name: "muster_step_state",
+      help: "State of a step of the host: 0 pending, 1 in progress, 2 completed, 3 failed",
+      labelNames: ["host", "role", "step"],
+      registers: [registry],
+    });
+    for (const [host, steps] of this.#states) {
+      for (const { role, step, state } of steps.values()) gauge.set({ host, role, step }, state);
+    }
+    return registry;
+  }
 }

@@ -4,7 +4,14 @@ import type { HostResult, RunReport } from "../engine/result.ts";
 import { EventLog } from "./event_log.ts";
 import { runEventSchema } from "./event_schema.ts";
 import { escapeHtml, failedFirst, renderHtml } from "./html.ts";
-import { pushMetrics, renderMetrics, stepState, textfileName, writeTextfile } from "./metrics.ts";
+import {
+  LiveStepStates,
+  pushMetrics,
+  renderMetrics,
+  stepState,
+  textfileName,
+  writeTextfile,
+} from "./metrics.ts";
 import { renderRecap } from "./recap.ts";
 import { buildReport, failedReport, fallbackCategory } from "./report.ts";
 import { makeStyle } from "./style.ts";
@@ -220,4 +227,62 @@ Deno.test("pushMetrics() PUTs the group job/muster/app/APP/command/COMMAND, and 
     () => pushMetrics(url, { report: fleetReport(), app: "flame" }),
     /Pushgateway http:\/\/127\.0\.0\.1:\d+\/: .*status 400/,
   );
+});
+
+Deno.test("LiveStepStates follows the run: planned steps pending, started in progress, then completed or failed", async () => {
+  const states = new LiveStepStates();
+  const plan = [{ role: "user", step: "account", changes: 1 }, {
+    role: "install",
+    step: "config",
+    changes: 1,
+  }];
+  ok(states.onEvent({ type: "host-plan", host: "web1", steps: plan }));
+  ok(states.onEvent({ type: "step-start", host: "web1", index: 0, total: 2, role: "user", step: "account" }));
+  const running = await states.render({ app: "flame", command: "install" });
+  match(running, /^muster_run_in_progress\{app="flame",command="install"\} 1$/m);
+  match(
+    running,
+    /^muster_step_state\{host="web1",role="user",step="account",app="flame",command="install"\} 1$/m,
+  );
+  match(
+    running,
+    /^muster_step_state\{host="web1",role="install",step="config",app="flame",command="install"\} 0$/m,
+  );
+  ok(
+    states.onEvent({
+      type: "step-end",
+      host: "web1",
+      index: 0,
+      role: "user",
+      step: "account",
+      status: "changed",
+      durationMs: 3,
+    }),
+  );
+  ok(
+    !states.onEvent({
+      type: "step-end",
+      host: "web1",
+      index: 0,
+      role: "user",
+      step: "account",
+      status: "changed",
+      durationMs: 3,
+    }),
+    "no change",
+  );
+  ok(
+    states.onEvent({
+      type: "step-end",
+      host: "web1",
+      index: 1,
+      role: "install",
+      step: "config",
+      status: "failed",
+      durationMs: 3,
+    }),
+  );
+  const done = await states.render();
+  match(done, /^muster_step_state\{host="web1",role="user",step="account"\} 2$/m);
+  match(done, /^muster_step_state\{host="web1",role="install",step="config"\} 3$/m);
 });

@@ -99,6 +99,7 @@ Deno.test("watching a fleet run: events, timings, categories, metrics and the HT
       assertEquals(mine[0], "host.started", host.name);
       assertEquals(mine.at(-1), "host.finished", host.name);
       ok(mine.includes("host.phase"), host.name);
+      ok(mine.indexOf("host.planned") > 0, `${host.name}: planned after it started`);
     }
     const finished = events.find((event) => event.type === "host.finished" && event.host === "host3");
     ok(finished?.type === "host.finished");

@@ -91,7 +91,9 @@ function holdProgress(emit: (event: RunEvent) => void, hold: boolean) {
   let held: RunEvent[] | undefined = hold ? [] : undefined;
   return {
     emit(event: RunEvent) {
-      if (held && (event.type === "host-start" || event.type === "host-phase")) held.push(event);
+      if (
+        held && (event.type === "host-start" || event.type === "host-phase" || event.type === "host-plan")
+      ) held.push(event);
       else emit(event);
     },
     release() {
