@@ -10,7 +10,7 @@ import { runEventSchema, type StreamEvent } from "../../src/report/event_schema.
 import { startFleet } from "../fleet/fleet.ts";
 import { expectExit, fixtureCopy, MOD, muster, musterEnv } from "./muster.ts";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
 
 /** Debian's prometheus-pushgateway on a free port of 127.0.0.1, until disposed. */
 async function startPushgateway(): Promise<{ url: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command("prometheus-pushgateway", {
     args: [`--web.listen-address=127.0.0.1:${port}`],
     stdout: "null",
