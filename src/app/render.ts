@@ -5,6 +5,16 @@
  */
 import nunjucks from "nunjucks";
 import { UsageError } from "../engine/errors.ts";
+import { PyFloat } from "../inventory/float.ts";
+
+// nunjucks writes a value with `output += value`, which takes a float's number (`8`); as
+// Jinja2 prints what Python prints, a float that Ansible keeps as 8.0 is written as 8.0.
+const runtime =
+  (nunjucks as unknown as { runtime: { suppressValue: (value: unknown, escape: boolean) => unknown } })
+    .runtime;
+const suppressValue = runtime.suppressValue;
+runtime.suppressValue = (value, escape) =>
+  suppressValue(value instanceof PyFloat ? value.toString() : value, escape);
 
 /** The filters Ansible users reach for first, beside nunjucks' own (`default`, `join`, `lower`, `int`, ...). */
 function environment(): nunjucks.Environment {

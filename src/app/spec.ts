@@ -3,7 +3,7 @@
  * the definition. Precedence: command line, then the host's variables (with `-e` on top),
  * then topology defaults (the app's module), then the environment override and the defaults.
  */
-import { UsageError } from "../engine/errors.ts";
+import { MusterError, UsageError } from "../engine/errors.ts";
 import { connectionOf } from "../inventory/connection.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { Connection } from "../transport/transport.ts";
@@ -117,12 +117,22 @@ function topologyHost(app: App, inventory: Inventory, host: InventoryHost): Topo
   return {
     name: host.name,
     get address() {
-      return address ??= reachableAddress(connectionOf(host));
+      return address ??= addressOf(host);
     },
     profiles: (vars[app.profilesVar] as string[] | undefined) ?? app.profiles,
     vars,
     inventory: host,
   };
+}
+
+/** The address other hosts reach a host on; a host whose connection variables cannot be used, by its name. */
+function addressOf(host: InventoryHost): string {
+  try {
+    return reachableAddress(connectionOf(host));
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    return typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;
+  }
 }
 
 /** The address other hosts reach a connection on: loopback for a local one, brackets for IPv6. */

@@ -21,6 +21,18 @@ export function withCommonOptions(command: Command): Command {
       collect,
       [] as string[],
     )
+    .option(
+      "--vault-password-file <file>",
+      "Ansible Vault password file (or script), repeatable; also ANSIBLE_VAULT_PASSWORD_FILE",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--vault-id <[label@]file>",
+      "Ansible Vault identity: a label and its password file, repeatable",
+      collect,
+      [] as string[],
+    )
     .option("--serial <n>", "work in rolling batches of N hosts or N% of them")
     .option("--max-fail-percent <p>", "stop starting new batches once more than P% of hosts failed", percent)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
@@ -53,6 +65,8 @@ export interface CommonFlags {
   limit?: string;
   forks: number;
   extraVars: string[];
+  vaultPasswordFile: string[];
+  vaultId: string[];
   serial?: string;
   maxFailPercent?: number;
   format: "text" | "json";

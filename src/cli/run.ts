@@ -1,6 +1,7 @@
 import type { CommonOptions } from "../commands/options.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
+import { readVault } from "../inventory/vault.ts";
 import { appendJournal, journalPath, JournalRecorder } from "../report/journal.ts";
 import type { CommonFlags } from "./common.ts";
 import type { Io } from "./io.ts";
@@ -42,14 +43,20 @@ export async function runCommand(
     Deno.addSignalListener("SIGINT", onInterrupt);
   } catch { /* not a process that can listen (tests) */ }
   try {
+    const vault = await readVault({
+      ids: flags.vaultId,
+      passwordFiles: flags.vaultPasswordFile,
+      env: { get: io.env },
+    });
     const common: CommonOptions = {
       app: flags.app,
+      vault,
       inventory: flags.inventory,
       limit: flags.limit,
       forks: flags.forks,
       serial: flags.serial,
       maxFailPercent: flags.maxFailPercent,
-      extraVars: await parseExtraVars(flags.extraVars),
+      extraVars: await parseExtraVars(flags.extraVars, { vault }),
       hostKeyChecking: flags.hostKeyChecking,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       signal: controller.signal,

@@ -96,6 +96,7 @@ export async function install(options: InstallOptions, command = "install"): Pro
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
   const specs = targets.map((target) => appSpec(app, inventory, target, options, { stamp }));
+  if (targets.length === 0) return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, []);
   const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {
     const jobs = targets.map((target, i) => ({

@@ -78,9 +78,12 @@ export async function validate(options: ValidateOptions): Promise<ValidateReport
   const emit = options.emit ?? ((_: RunEvent) => {});
   const app = await appOf(options);
   const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
-  const inventory = await loadInventory(sources, { extraVars: options.extraVars });
+  const inventory = await loadInventory(sources, { extraVars: options.extraVars, vault: options.vault });
+  for (const text of inventory.warnings ?? []) emit({ type: "message", level: "warn", text });
   const hosts = selectHosts(inventory, options.limit);
-  if (hosts.length === 0) throw new MusterError("No hosts selected: the inventory has no hosts", 1);
+  if (hosts.length === 0) {
+    emit({ type: "message", level: "warn", text: "No hosts matched; nothing to validate" });
+  }
   const results = await runFleet(
     hosts,
     { ...options, serial: undefined, maxFailPercent: undefined },
