@@ -62,7 +62,9 @@ export function fileStep(spec: AppSpec, file: FileDecl, options: { managed?: boo
           mode: parseMode(file.mode ?? "0644"),
           owner: ownerOf(facts, spec),
           keep: !managed,
-          keepReason: "kept: the file on the host differs from the template (use --clean to regenerate)",
+          keepReason:
+            "kept: the file on the host differs from the template, which the inventory now asks for; " +
+            "`muster install --repair` rewrites it (--clean regenerates everything)",
         },
         current,
         clean ? undefined : facts.get(state).get(path),

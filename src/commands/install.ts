@@ -49,7 +49,7 @@ export function installPlaybook(
     userStep(spec),
     ...installSteps(spec, artifacts, { managed: options.repair }),
     unitsStep(spec),
-    servicesStep(spec),
+    servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
   ];
 }

@@ -124,6 +124,9 @@ export function statusOfPlan(prepared: PreparedHost, index: number): StepResult[
 }
 
 export function stepResult(planned: PlannedStep, status: StepResult["status"], error?: string): StepResult {
+  // A change that is reported but not made (a kept file that differs) is said in the recap too.
+  const kept = planned.changes.filter((change) => change.ops.length === 0 && change.detail)
+    .map((change) => `${change.target}: ${change.detail}`);
   return {
     role: planned.step.role,
     step: planned.step.name,
@@ -131,6 +134,7 @@ export function stepResult(planned: PlannedStep, status: StepResult["status"], e
     changes: planned.changes.map(reported),
     durationMs: Math.round(planned.durationMs),
     ...(error ?? planned.error ? { error: error ?? planned.error!.message } : {}),
+    ...(kept.length ? { warnings: kept } : {}),
   };
 }
 
