@@ -156,7 +156,14 @@ async function writeText(path: string, text: string, mode: number): Promise<void
 }
 
 async function command(name: string, args: string[], cwd?: string): Promise<void> {
-  const output = await new Deno.Command(name, { args, cwd, stdin: "null" }).output();
+  const output = await new Deno.Command(name, { args, cwd, stdin: "null" }).output().catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // sudo resets PATH: rustup's cargo (~/.cargo/bin) is not on root's.
+    throw new Error(
+      `${name} is not on PATH (${Deno.env.get("PATH")}); as root run the benchmark with your PATH and ` +
+        `toolchain: sudo env PATH="$PATH" RUSTUP_HOME=~/.rustup CARGO_HOME=~/.cargo deno task bench`,
+    );
+  });
   if (!output.success) {
     throw new Error(`${name} ${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr).trim()}`);
   }

@@ -7,24 +7,30 @@ import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** Options that describe the wanted installation, shared by `install` and `status`. */
-export function withInstallOptions(command: Command): Command {
+export function withWantedOptions(command: Command): Command {
   command
     .option(
       "--src-dir <dir>",
       "the app's source (Flame: a Cargo workspace); default: git clone of --src-repo",
     )
     .option(
-      "--src-repo <url>",
-      "repository cloned when --src-dir is not given (default: the app's source.repo; Flame: https://github.com/xflops-io/flame.git)",
-    )
-    .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
-    .option(
       "--prefix <dir>",
       "installation prefix (default: the app's PREFIX_prefix variable, else its default: muster apps NAME)",
     )
     .option("--systemd", "install systemd units (the default, unless the app's PREFIX_systemd is false)")
     .option("--no-systemd", "do not install systemd units")
-    .option("--enable", "enable and start the services (default: the app's PREFIX_enable, else off)")
+    .option("--enable", "enable and start the services (default: the app's PREFIX_enable, else off)");
+  return command;
+}
+
+/** Options of how `install` gets there: the source to clone, the build, a clean reinstall, the wait. */
+export function withInstallOptions(command: Command): Command {
+  withWantedOptions(command)
+    .option(
+      "--src-repo <url>",
+      "repository cloned when --src-dir is not given (default: the app's source.repo; Flame: https://github.com/xflops-io/flame.git)",
+    )
+    .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
     .option(
