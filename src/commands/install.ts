@@ -33,6 +33,8 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
   verbose?: boolean;
   /** Where build logs go. */
   logDir?: string;
+  /** The Python that builds wheels. @default the first of python3, /usr/bin/python3, ... that can */
+  python?: string;
 }
 
 /**
@@ -80,6 +82,7 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
     logDir: options.logDir,
+    python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),
     signal: options.signal,
   };

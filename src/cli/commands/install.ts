@@ -32,6 +32,10 @@ export function withInstallOptions(command: Command): Command {
     )
     .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
+    .option(
+      "--python <path>",
+      "the Python that builds the wheels (default: the first of python3, /usr/bin/python3 that can)",
+    )
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
     .option(
       "--ready-timeout <seconds>",
@@ -54,12 +58,37 @@ export interface InstallFlags {
   clean: boolean;
   verbose: boolean;
   readyTimeout: number;
+  python?: string;
 }
 
 /** The install options of `withInstallOptions`, as the library takes them. */
 export function installFlags(flags: InstallFlags) {
-  const { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout } = flags;
-  return { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout };
+  const {
+    srcDir,
+    srcRepo,
+    srcRef,
+    prefix,
+    systemd,
+    enable,
+    skipBuild,
+    clean,
+    verbose,
+    readyTimeout,
+    python,
+  } = flags;
+  return {
+    srcDir,
+    srcRepo,
+    srcRef,
+    prefix,
+    systemd,
+    enable,
+    skipBuild,
+    clean,
+    verbose,
+    readyTimeout,
+    python,
+  };
 }
 
 /** `muster install`. */
