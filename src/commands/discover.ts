@@ -5,7 +5,7 @@ import type { RunEvent } from "../engine/events.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 import { type App, UNIT_DIR } from "../app/app.ts";
-import { render } from "../app/render.ts";
+import { render } from "../template/render.ts";
 import { defaultPrefix } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
