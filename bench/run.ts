@@ -36,7 +36,26 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (Deno.uid() !== 0) {
-    console.error("The benchmark needs root: its test fleet uses namespaces, overlays and chroot");
+    console.error(
+      "The benchmark needs root: its test fleet uses namespaces, overlays and chroot. Run it with your PATH " +
+        'and Rust toolchain: sudo env PATH="$PATH" RUSTUP_HOME=~/.rustup CARGO_HOME=~/.cargo deno task bench',
+    );
+    return 1;
+  }
+  const cargo = await new Deno.Command("cargo", { args: ["--version"], stdout: "null", stderr: "null" })
+    .output()
+    .catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      return undefined;
+    });
+  if (!cargo?.success) {
+    // sudo resets PATH, and rustup's cargo lives in the user's ~/.cargo/bin.
+    console.error(
+      `cargo cannot run here (PATH=${
+        Deno.env.get("PATH")
+      }): the benchmark builds Flame's fixture. As root, ` +
+        'keep your PATH and toolchain: sudo env PATH="$PATH" RUSTUP_HOME=~/.rustup CARGO_HOME=~/.cargo deno task bench',
+    );
     return 1;
   }
   const started = performance.now();

@@ -10,7 +10,7 @@ import { templateContext } from "../roles/install/files.ts";
 import { unitFile } from "../roles/systemd/units.ts";
 import { under, UNIT_DIR } from "../src/app/app.ts";
 import { loadApp } from "../src/app/load.ts";
-import { render } from "../src/app/render.ts";
+import { render } from "../src/template/render.ts";
 import type { AppSpec } from "../src/app/spec.ts";
 
 const flame = await loadApp("flame");
@@ -156,7 +156,14 @@ async function writeText(path: string, text: string, mode: number): Promise<void
 }
 
 async function command(name: string, args: string[], cwd?: string): Promise<void> {
-  const output = await new Deno.Command(name, { args, cwd, stdin: "null" }).output();
+  const output = await new Deno.Command(name, { args, cwd, stdin: "null" }).output().catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // sudo resets PATH: rustup's cargo (~/.cargo/bin) is not on root's.
+    throw new Error(
+      `${name} is not on PATH (${Deno.env.get("PATH")}); as root run the benchmark with your PATH and ` +
+        `toolchain: sudo env PATH="$PATH" RUSTUP_HOME=~/.rustup CARGO_HOME=~/.cargo deno task bench`,
+    );
+  });
   if (!output.success) {
     throw new Error(`${name} ${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr).trim()}`);
   }

@@ -22,6 +22,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   # The Flow Manager's virtualenv on the test hosts (Debian's python3 needs python3-venv for pip in a venv).
   /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  # The system Python builds setuptools-based wheels offline (tests/build_python_test.ts).
+  /usr/bin/python3 -c 'import setuptools, wheel' >/dev/null 2>&1 || missing+=(python3-setuptools python3-wheel)
   # Watching a run: a real Pushgateway and promtool for the metrics, headless Chromium for the HTML report.
   command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)

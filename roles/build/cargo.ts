@@ -3,6 +3,7 @@
  * own output and the full output in the build log.
  */
 
+import { cannotRun, TOOLCHAIN_HINT } from "./source.ts";
 import { BuildError } from "../../src/engine/errors.ts";
 import type { Emit } from "../../src/engine/events.ts";
 import { type BuildLog, Tail } from "./build_log.ts";
@@ -81,7 +82,9 @@ export async function cargoBuild(options: CargoBuildOptions): Promise<void> {
         tail.lines.join("\n"),
       {
         logFile: log.path,
-        hint: options.verbose
+        hint: cannotRun(tail.lines.join("\n"))
+          ? TOOLCHAIN_HINT
+          : options.verbose
           ? `The full output is in ${log.path}`
           : `For the full output see ${log.path}, or rerun with --verbose`,
       },

@@ -30,6 +30,7 @@ import { BuildLog } from "./build_log.ts";
 import { cargoBuild } from "./cargo.ts";
 import { sha256File } from "./sha256.ts";
 import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
+import { choosePython } from "./python.ts";
 import { buildWheel, type WheelBuild } from "./wheel.ts";
 import { cacheDir, cachedWheel, sourceDigest, storeWheel } from "./wheel_cache.ts";
 
@@ -61,7 +62,7 @@ export interface BuildOptions {
   logDir?: string;
   /** Where built wheels are kept across runs. @default `$XDG_CACHE_HOME/muster/wheels` */
   wheelCache?: string;
-  /** The Python that builds the wheel. @default "python3" */
+  /** The Python that builds the wheels. @default the first of `python3`, /usr/bin/python3, ... that can */
   python?: string;
   /** Receives `build-*` and `message` events. */
   emit: Emit;
@@ -159,7 +160,7 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
         const built = await buildWheel({
           build: wheel,
           srcDir: source.dir,
-          python: options.python,
+          python: await choosePython(dir, { python: options.python, signal }),
           log,
           emit,
           verbose: options.verbose,

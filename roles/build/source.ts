@@ -102,6 +102,14 @@ export async function readWorkspace(
       hint: "Install the Rust toolchain (https://rustup.rs), or build elsewhere and use --skip-build",
     });
   }
+  if (result.code !== 0 && cannotRun(result.stderr)) {
+    throw new BuildError(
+      `Cannot build ${title}: cargo cannot run here: ${result.stderr.trim().split("\n")[0]}`,
+      {
+        hint: TOOLCHAIN_HINT,
+      },
+    );
+  }
   if (result.code !== 0) {
     throw new UsageError(
       `Cannot read the Cargo workspace in ${dir}: cargo metadata failed:\n${result.stderr.trim()}`,
@@ -111,6 +119,17 @@ export async function readWorkspace(
     );
   }
   return parseWorkspace(result.stdout);
+}
+
+/** What to do when cargo is there but has no toolchain to run (rustup without a default, sudo's HOME). */
+export const TOOLCHAIN_HINT =
+  "Give this user a Rust toolchain (`rustup default stable`), or run muster as a user " +
+  'that has one; under sudo, keep yours reachable: sudo env PATH="$PATH" RUSTUP_HOME=~/.rustup CARGO_HOME=~/.cargo ...';
+
+/** Whether cargo's error is rustup's, not the workspace's: no toolchain to run cargo with. */
+export function cannotRun(stderr: string): boolean {
+  return /rustup could not choose a version|no default (toolchain )?is configured|toolchain '.*' is not installed/i
+    .test(stderr);
 }
 
 /** Throws a `UsageError` naming the binaries the workspace does not build. */

@@ -62,7 +62,7 @@ export async function buildWheel(options: WheelOptions): Promise<BuiltWheel> {
       logFile: log.path,
       hint: `For the full output see ${log.path}${options.verbose ? "" : ", or rerun with --verbose"}. ` +
         `${python} must be able to build the project without network: its build backend ` +
-        `(for setuptools: setuptools and wheel) must be installed in that Python`,
+        `(for setuptools: setuptools and wheel) must be installed in that Python (or pass --python)`,
     });
   const pip = async (args: string[], what: string) => {
     log.line(`$ ${python} ${args.join(" ")}`);

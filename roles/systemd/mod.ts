@@ -1,8 +1,9 @@
 import { type Change, shOp } from "../../src/engine/change.ts";
 import { InstallError, SystemdError } from "../../src/engine/errors.ts";
+import type { Facts } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { contentFact, pathsFact } from "../../src/facts/files.ts";
-import { unitStatesFact } from "../../src/facts/services.ts";
+import { unitBelongs, unitStatesFact } from "../../src/facts/services.ts";
 import { UNIT_DIR } from "../../src/app/app.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
@@ -10,6 +11,7 @@ import { cleaning, prefixFact, systemWide } from "../install/context.ts";
 import { textFileChanges } from "../install/text_file.ts";
 import { unitFile } from "./units.ts";
 import { systemctlAction, waitFor } from "./wait.ts";
+import { overlay } from "../../src/template/render.ts";
 
 /** Steps whose changes do not restart a service: they only prepare the host. */
 const NO_RESTART = ["clean", "account", "directories"];
@@ -43,6 +45,17 @@ export function unitsStep(spec: AppSpec): Step {
       all.forEach((service, i) => {
         const path = unitPath(service.name);
         const current = facts.get(contents[i]);
+        // A unit of the same name that runs another installation is never repointed.
+        if (current !== undefined && !unitBelongs(current, spec.prefix)) {
+          const runs = /^\s*ExecStart\s*=\s*[-@+!:]*(.*)$/m.exec(current)?.[1]?.trim() ?? "something else";
+          throw new InstallError(
+            `${path} belongs to another installation: it runs ${runs}, not ${spec.prefix}`,
+            {
+              hint:
+                `one ${spec.app.title} with systemd per host: uninstall that one first, or install this one with --no-systemd`,
+            },
+          );
+        }
         if (services.includes(service)) {
           changes.push(
             ...textFileChanges(
@@ -77,15 +90,33 @@ export function unitsStep(spec: AppSpec): Step {
  * something); wait until each started service is ready and healthy by its checks; verify each
  * is active.
  */
-export function servicesStep(spec: AppSpec): Step {
+export function servicesStep(spec: AppSpec, options: { managed?: boolean } = {}): Step {
   const services = spec.app.servicesFor(spec.profiles);
   const states = unitStatesFact(services.map((service) => service.name));
+  const kept = (spec.app.definition.files ?? []).filter((file) => file.policy === "keep")
+    .map((file) => ({ path: file.path, content: contentFact(`${spec.prefix}/${file.path}`) }));
+  /**
+   * What the services are configured with: a kept file (a configuration that install does
+   * not overwrite) wins over the inventory's values where the app can read it back, so the
+   * checks wait on the endpoint the service really uses.
+   */
+  const configured = (facts: Facts): AppSpec => {
+    if (options.managed || cleaning(facts, spec) || !spec.app.module.discover) return spec;
+    const files = new Map<string, string>();
+    for (const { path, content } of kept) {
+      const text = facts.get(content);
+      if (text !== undefined) files.set(path, text);
+    }
+    return files.size ? { ...spec, vars: overlay(spec.vars, spec.app.module.discover(files).vars) } : spec;
+  };
   return {
     role: "systemd",
     name: "services",
     exitCode: 5,
     // Asking systemctl costs a process per unit: only when services are to be started.
-    facts: spec.systemd && spec.enable && services.length ? [states, prefixFact(spec)] : [],
+    facts: spec.systemd && spec.enable && services.length
+      ? [states, prefixFact(spec), ...kept.map(({ content }) => content)]
+      : [],
     plan(facts, earlier) {
       if (!spec.systemd || !spec.enable || services.length === 0) return [];
       if (!systemWide(facts)) {
@@ -121,8 +152,9 @@ export function servicesStep(spec: AppSpec): Step {
           ops.push(shOp(systemctlAction(spec, service, "restart")));
         }
         if (ops.length > 0) {
-          if (service.ready) ops.push(shOp(waitFor(spec, service, service.ready)));
-          for (const check of service.health ?? []) ops.push(shOp(waitFor(spec, service, check)));
+          const checked = configured(facts);
+          if (service.ready) ops.push(shOp(waitFor(checked, service, service.ready)));
+          for (const check of service.health ?? []) ops.push(shOp(waitFor(checked, service, check)));
           changes.push({
             action: "change",
             target: `service ${service.name}`,

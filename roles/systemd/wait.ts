@@ -1,5 +1,5 @@
 import type { CheckDecl, ServiceDecl } from "../../src/app/definition.ts";
-import { render, urlPart } from "../../src/app/render.ts";
+import { render, urlPart } from "../../src/template/render.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { raw, sh } from "../../src/transport/quote.ts";
 
@@ -10,13 +10,23 @@ export function endpointAddress(endpoint: string): { host: string; port: number 
   return { host: host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host, port };
 }
 
-/** Shell that prints a unit's status and the last lines of its log to stderr. */
+/**
+ * Shell that prints a unit's status and the last lines of its output to stderr: from the
+ * service's log file, else the journal (systemd's, or the daemonless systemctl's file).
+ */
 export function diagnostics(spec: AppSpec, service: ServiceDecl): string {
-  const status = sh`systemctl status ${`${service.name}.service`} 2>&1 | tail -n 12 >&2 || true`;
-  if (!service.log) return status;
-  const log = `${spec.prefix}/${render(service.log, spec.vars, `services.${service.name}.log`)}`;
-  return status + "; " +
-    sh`if [ -s ${log} ]; then echo ${`last lines of ${log}:`} >&2; tail -n 20 ${log} >&2; fi`;
+  const unit = `${service.name}.service`;
+  const status = sh`systemctl status ${unit} 2>&1 | tail -n 12 >&2 || true`;
+  const log = service.log
+    ? `${spec.prefix}/${render(service.log, spec.vars, `services.${service.name}.log`)}`
+    : "";
+  const journal = `/var/log/journal/${unit}.log`;
+  return [
+    status,
+    (log ? sh`if [ -s ${log} ]; then echo ${`last lines of ${log}:`} >&2; tail -n 20 ${log} >&2; el` : "") +
+    sh`if [ -s ${journal} ]; then echo ${`last lines of ${journal}:`} >&2; tail -n 20 ${journal} >&2; ` +
+    sh`elif command -v journalctl >/dev/null 2>&1; then journalctl -u ${unit} -n 20 --no-pager -q 2>/dev/null >&2 || true; fi`,
+  ].join("; ");
 }
 
 /** Shell that runs `systemctl ACTION` on a service and, when it fails, says so with the unit's status and log. */

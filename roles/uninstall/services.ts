@@ -4,9 +4,11 @@ import type { Facts } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { contentFact } from "../../src/facts/files.ts";
 import { identityFact } from "../../src/facts/identity.ts";
-import { unitStatesFact } from "../../src/facts/services.ts";
+import { unitBelongs, unitStatesFact } from "../../src/facts/services.ts";
 import { type App, UNIT_DIR } from "../../src/app/app.ts";
 import type { ServiceDecl } from "../../src/app/definition.ts";
+
+export { unitBelongs };
 import { sh } from "../../src/transport/quote.ts";
 import { SUDO_HINT } from "./checks.ts";
 import type { UninstallSpec } from "./spec.ts";
@@ -30,18 +32,6 @@ export function unitFacts(app: App) {
     contents: new Map(app.services.map((service) => [service.name, contentFact(unitPath(service))])),
     states: unitStatesFact(app.services.map((service) => service.name)),
   };
-}
-
-/**
- * Whether a unit file runs something of this prefix: its command, or a file it is given
- * (`python3 PREFIX/bin/x.py`). Units of another installation are left alone.
- */
-export function unitBelongs(content: string | undefined, prefix: string): boolean {
-  if (content === undefined) return false;
-  return content.split("\n").some((line) => {
-    const match = /^\s*ExecStart\s*=\s*[-@+!:]*(.*)$/.exec(line);
-    return match !== null && match[1].split(/\s+/).some((word) => word.startsWith(`${prefix}/`));
-  });
 }
 
 /** The services whose unit file belongs to this installation, in stop order. */

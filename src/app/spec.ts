@@ -3,12 +3,14 @@
  * the definition. Precedence: command line, then the host's variables (with `-e` on top),
  * then topology defaults (the app's module), then the environment override and the defaults.
  */
-import { UsageError } from "../engine/errors.ts";
+import { MusterError, UsageError } from "../engine/errors.ts";
 import { connectionOf } from "../inventory/connection.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { Connection } from "../transport/transport.ts";
 import type { App, TopologyHost } from "./app.ts";
 import { checkPrefix } from "./prefix.ts";
+import { templatedVars } from "../inventory/templated.ts";
+import { overlay } from "../template/render.ts";
 import { appVarsOf } from "./vars.ts";
 
 /** The wanted state of an app on one host. */
@@ -90,15 +92,15 @@ export function appSpec(
     serviceUser: app.definition.user.name,
     readyTimeoutS: flags.readyTimeout ?? 30,
     stamp: context.stamp,
-    vars: {
-      ...target.host.vars,
+    // The host's variables evaluated when a template uses them (getters), the app's on top.
+    vars: overlay(templatedVars(target.host, inventory, context.env), {
       ...vars,
       inventory_hostname: target.host.name,
       [name("prefix")]: prefix,
       [name("systemd")]: systemd,
       [name("enable")]: enable,
       [app.profilesVar]: profiles,
-    },
+    }),
   };
 }
 
@@ -117,12 +119,22 @@ function topologyHost(app: App, inventory: Inventory, host: InventoryHost): Topo
   return {
     name: host.name,
     get address() {
-      return address ??= reachableAddress(connectionOf(host));
+      return address ??= addressOf(host);
     },
     profiles: (vars[app.profilesVar] as string[] | undefined) ?? app.profiles,
     vars,
     inventory: host,
   };
+}
+
+/** The address other hosts reach a host on; a host whose connection variables cannot be used, by its name. */
+function addressOf(host: InventoryHost): string {
+  try {
+    return reachableAddress(connectionOf(host));
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    return typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;
+  }
 }
 
 /** The address other hosts reach a connection on: loopback for a local one, brackets for IPv6. */

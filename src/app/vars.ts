@@ -7,6 +7,9 @@
 import { z } from "zod";
 import { InventoryError } from "../engine/errors.ts";
 import { parseBoolean } from "../inventory/connection.ts";
+import { numberOf } from "../inventory/float.ts";
+import { templatedVars } from "../inventory/templated.ts";
+import { revealVaultValues } from "../inventory/vault.ts";
 import { didYouMean } from "../inventory/suggest.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { App } from "./app.ts";
@@ -40,7 +43,7 @@ function listOf(value: unknown): unknown {
 export function schemaOf(decl: VariableDecl): z.ZodType {
   switch (decl.type) {
     case "string":
-      return z.preprocess((v) => typeof v === "number" ? String(v) : v, z.string());
+      return z.preprocess((v) => numberOf(v) !== undefined ? String(v) : v, z.string());
     case "path":
       return z.string().refine((p) => p.startsWith("/"));
     case "url":
@@ -51,7 +54,7 @@ export function schemaOf(decl: VariableDecl): z.ZodType {
       return z.preprocess((v) => parseBoolean(v) ?? v, z.boolean());
     case "int":
       return z.preprocess(
-        (v) => typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v,
+        (v) => typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : numberOf(v) ?? v,
         z.number().int(),
       );
     case "dict":
@@ -108,7 +111,8 @@ export function appVarsOf(app: App, host: InventoryHost, inventory: Inventory): 
   const prefix = app.definition.vars_prefix;
   const names = Object.keys(declared).map((short) => prefix + short);
   const result: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(host.vars)) {
+  const evaluated = templatedVars(host, inventory);
+  for (const name of Object.keys(host.vars)) {
     if (!name.startsWith(prefix)) continue;
     const decl = declared[name.slice(prefix.length)];
     if (!decl) {
@@ -119,8 +123,11 @@ export function appVarsOf(app: App, host: InventoryHost, inventory: Inventory): 
       );
     }
     // An empty value (`flame_prefix:`) means "not set", as for Ansible's defaults.
-    if (value === null) continue;
-    const parsed = schemaOf(decl).safeParse(value);
+    if (host.vars[name] === null) continue;
+    // Jinja2 in the value is evaluated now that it is used.
+    const value = evaluated[name];
+    // A vault-encrypted value is used decrypted (and masked wherever muster shows it).
+    const parsed = schemaOf(decl).safeParse(revealVaultValues(value));
     if (!parsed.success) {
       throw new InventoryError(
         `Invalid ${name} for host '${host.name}': expected ${expected(decl)}, got ${JSON.stringify(value)}`,

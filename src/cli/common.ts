@@ -7,19 +7,29 @@ import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-
  */
 export function withCommonOptions(command: Command): Command {
   command
-    .option(
-      "-i, --inventory <path>",
-      "inventory file or directory, repeatable (default: the built-in local inventory)",
-      collect,
-      [] as string[],
+    .addOption(
+      new Option("-i, --inventory <path>", "inventory file or directory, repeatable")
+        .argParser(collect).default([] as string[], "the built-in local inventory"),
     )
     .option("-l, --limit <pattern>", "Ansible host pattern: web*, workers:!w3, @file")
     .option("-f, --forks <n>", "hosts worked on at once", positiveInt, 50)
-    .option(
-      "-e, --extra-vars <vars>",
-      "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable",
-      collect,
-      [] as string[],
+    .addOption(
+      new Option(
+        "-e, --extra-vars <vars>",
+        "variables, highest precedence: k=v, JSON/YAML, or @file; repeatable",
+      )
+        .argParser(collect).default([] as string[], "none"),
+    )
+    .addOption(
+      new Option("--vault-password-file <file>", "Ansible Vault password file (or script), repeatable")
+        .argParser(collect).default([] as string[], "$ANSIBLE_VAULT_PASSWORD_FILE"),
+    )
+    .addOption(
+      new Option(
+        "--vault-id <[label@]file>",
+        "Ansible Vault identity: a label and its password file, repeatable",
+      )
+        .argParser(collect).default([] as string[], "none"),
     )
     .option("--serial <n>", "work in rolling batches of N hosts or N% of them")
     .option("--max-fail-percent <p>", "stop starting new batches once more than P% of hosts failed", percent)
@@ -66,6 +76,8 @@ export interface CommonFlags {
   limit?: string;
   forks: number;
   extraVars: string[];
+  vaultPasswordFile: string[];
+  vaultId: string[];
   serial?: string;
   maxFailPercent?: number;
   format: "text" | "json";

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import config from "../../deno.json" with { type: "json" };
 import { appsCommand } from "./commands/apps.ts";
 import { discoverCommand } from "./commands/discover.ts";
 import { installCommand } from "./commands/install.ts";
@@ -19,7 +20,7 @@ export function buildProgram(io: Io): Command {
     .description(
       "Install and run applications (Flame first) on one machine or a fleet, from an Ansible inventory",
     )
-    .version("0.1.0")
+    .version(config.version)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

@@ -73,3 +73,26 @@ Deno.test("install --enable --no-systemd is a conflict: exit 1 with a hint", asy
   match(stderr(), /--enable needs systemd/);
   match(stderr(), /hint: /);
 });
+
+Deno.test("muster --version says the version deno.json gives", async () => {
+  const { io, stdout } = recordingIo();
+  assertEquals(await main(["--version"], io), 0);
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assertEquals(stdout().trim(), config.version);
+});
+
+Deno.test("muster status refuses install's options that would change nothing there", async () => {
+  for (const option of ["--clean", "--skip-build", "--src-repo=x", "--src-ref=y"]) {
+    const { io, stderr } = recordingIo();
+    assertEquals(await main(["status", option], io), 1, option);
+    match(stderr(), new RegExp(`unknown option '${option}'`));
+  }
+});
+
+Deno.test("muster install --help shows each default once", async () => {
+  const { io, stdout } = recordingIo();
+  assertEquals(await main(["install", "--help"], io), 0);
+  const text = stdout().replace(/\s+/g, " ");
+  match(text, /repeatable \(default: the built-in local inventory\) -l/);
+  assertEquals(/\(default: \[\]\)/.test(text), false);
+});

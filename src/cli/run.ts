@@ -3,6 +3,7 @@ import type { CommonOptions } from "../commands/options.ts";
 import { MusterError, UsageError } from "../engine/errors.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
+import { readVault } from "../inventory/vault.ts";
 import { EventLog } from "../report/event_log.ts";
 import { renderHtml } from "../report/html.ts";
 import {
@@ -80,16 +81,22 @@ export async function runCommand(
     Deno.addSignalListener("SIGINT", onInterrupt);
   } catch { /* not a process that can listen (tests) */ }
   try {
+    const vault = await readVault({
+      ids: flags.vaultId,
+      passwordFiles: flags.vaultPasswordFile,
+      env: { get: io.env },
+    });
     events = flags.events === undefined ? undefined : openEvents(flags.events, stdout, runId);
     events?.log.started({ command, dryRun, argv: invocation.argv, ...(flags.app ? { app: flags.app } : {}) });
     const common: CommonOptions & { streamOutput?: boolean } = {
       app: flags.app,
+      vault,
       inventory: flags.inventory,
       limit: flags.limit,
       forks: flags.forks,
       serial: flags.serial,
       maxFailPercent: flags.maxFailPercent,
-      extraVars: await parseExtraVars(flags.extraVars),
+      extraVars: await parseExtraVars(flags.extraVars, { vault }),
       hostKeyChecking: flags.hostKeyChecking,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       signal: controller.signal,

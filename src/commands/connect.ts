@@ -4,6 +4,7 @@ import type { Connection, Transport } from "../transport/transport.ts";
 
 /** Opens the transport a connection asks for: local, or SSH. */
 export function connectTo(connection: Connection, ssh: SshOptions = {}): Promise<Transport> {
+  if (connection.unusable) return Promise.reject(connection.unusable);
   if (connection.kind === "local") return Promise.resolve(new LocalTransport(connection));
   return connectSsh(connection, ssh);
 }

@@ -33,6 +33,8 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
   verbose?: boolean;
   /** Where build logs go. */
   logDir?: string;
+  /** The Python that builds wheels. @default the first of python3, /usr/bin/python3, ... that can */
+  python?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export function installPlaybook(
     userStep(spec),
     ...installSteps(spec, artifacts, { managed: options.repair }),
     unitsStep(spec),
-    servicesStep(spec),
+    servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
   ];
 }
@@ -80,6 +82,7 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
     logDir: options.logDir,
+    python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),
     signal: options.signal,
   };
@@ -96,6 +99,7 @@ export async function install(options: InstallOptions, command = "install"): Pro
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
   const specs = targets.map((target) => appSpec(app, inventory, target, options, { stamp }));
+  if (targets.length === 0) return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, []);
   const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {
     const jobs = targets.map((target, i) => ({

@@ -1,5 +1,6 @@
 import type { Emit } from "../engine/events.ts";
 import type { FleetOptions } from "../engine/fleet.ts";
+import type { Vault } from "../inventory/vault.ts";
 
 /** Options every command takes. */
 export interface CommonOptions extends FleetOptions {
@@ -9,6 +10,8 @@ export interface CommonOptions extends FleetOptions {
   inventory: string[];
   /** Ansible host pattern. */
   limit?: string;
+  /** Ansible Vault passwords, for encrypted files and `!vault` values. */
+  vault?: Vault;
   /** `-e` variables (highest precedence). */
   extraVars?: Record<string, unknown>;
   /** SSH host key checking. @default "accept-new" */

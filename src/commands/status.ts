@@ -75,6 +75,10 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
   const stamp = stampOf(startedAt);
   const flags = { ...options, clean: false };
   const specs = targets.map((target) => appSpec(app, inventory, target, flags, { stamp }));
+  if (targets.length === 0) {
+    const report = buildReport("status", { dryRun: true, startedAt }, []);
+    return { ...report, drift: { inSync: [], drifted: [], failed: [], changes: 0, checksums: false } };
+  }
   const artifacts = options.srcDir === undefined
     ? unbuiltArtifacts(buildNeeds(app, specs))
     : await prepareArtifacts({

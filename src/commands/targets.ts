@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../engine/errors.ts";
+import { MusterError } from "../engine/errors.ts";
 import { connectionOf } from "../inventory/connection.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { selectHosts } from "../inventory/patterns.ts";
-import type { Inventory } from "../inventory/types.ts";
+import { templatedVars } from "../inventory/templated.ts";
+import type { Inventory, InventoryHost } from "../inventory/types.ts";
+import type { Connection } from "../transport/transport.ts";
 import type { App } from "../app/app.ts";
 import { loadApp } from "../app/load.ts";
 import type { Target } from "../app/spec.ts";
@@ -14,15 +16,60 @@ export type { Target };
 /** The built-in inventory: this machine, without SSH. */
 export const LOCAL_INVENTORY = fileURLToPath(new URL("../../inventories/local.yaml", import.meta.url));
 
-/** Loads the inventory (or the built-in one) and selects the hosts of `--limit`. */
+/**
+ * Loads the inventory (or the built-in one) and selects the hosts of `--limit`, telling
+ * Ansible's warnings once. No host selected is not an error: the command has nothing to do
+ * (as `ansible-playbook` with "no hosts matched"). A host whose connection variables cannot
+ * be used is still a target: connecting to it fails with the reason, the others go on.
+ */
 export async function loadTargets(
   options: CommonOptions,
 ): Promise<{ inventory: Inventory; targets: Target[] }> {
   const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
-  const inventory = await loadInventory(sources, { extraVars: options.extraVars });
+  const inventory = await loadInventory(sources, { extraVars: options.extraVars, vault: options.vault });
+  for (const text of inventory.warnings ?? []) options.emit?.({ type: "message", level: "warn", text });
   const hosts = selectHosts(inventory, options.limit);
-  if (hosts.length === 0) throw new UsageError("No hosts selected: the inventory has no hosts");
-  return { inventory, targets: hosts.map((host) => ({ host, connection: connectionOf(host) })) };
+  if (hosts.length === 0) {
+    options.emit?.({
+      type: "message",
+      level: "warn",
+      text: options.limit === undefined
+        ? "No hosts matched: the inventory has no hosts; nothing to do"
+        : `No hosts matched the limit '${options.limit}'; nothing to do`,
+    });
+  }
+  return {
+    inventory,
+    targets: hosts.map((host) => ({ host, connection: usableConnectionOf(host, inventory) })),
+  };
+}
+
+/**
+ * The host's connection (its `ansible_*` templates evaluated), or one that fails to connect
+ * with why its variables cannot be used.
+ */
+export function usableConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
+  try {
+    const vars = templatedVars(host, inventory);
+    const evaluated = Object.fromEntries(
+      Object.keys(host.vars).map((
+        name,
+      ) => [name, name.startsWith("ansible_") ? vars[name] : host.vars[name]]),
+    );
+    return connectionOf({ ...host, vars: evaluated });
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    const address = typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;
+    return {
+      name: host.name,
+      kind: "ssh",
+      address,
+      port: 22,
+      become: false,
+      becomeUser: "root",
+      unusable: error,
+    };
+  }
 }
 
 /** The application a command works on (`--app`, default `flame`). */

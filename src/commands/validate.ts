@@ -58,6 +58,12 @@ export const PROBED_COMMANDS = [
   "stat",
   "sha256sum",
   "base64",
+  "realpath",
+  "find",
+  "cp",
+  "du",
+  "df",
+  "timeout",
   "useradd",
   "groupadd",
   "runuser",
@@ -69,8 +75,8 @@ export const PROBED_COMMANDS = [
  * `muster validate`: checks, for each selected host, that an install can work: its
  * inventory variables (file:line:col for a bad one), that `ansible_host` resolves, SSH
  * login, `sudo -n` where `become` (or root where systemd needs it), the commands the
- * roles need (`useradd` system-wide, `python3` with pip for the SDK, `systemctl` with
- * systemd) and the prefix (valid, and creatable or a directory). One command per host.
+ * roles need to install and to uninstall (`useradd` system-wide, `python3` with pip for
+ * the packages, `systemctl` with systemd, what backups use) and the prefix (valid, and creatable or a directory). One command per host.
  * Changes nothing. The report's `exitCode` is 0 when every check passes, else 1.
  */
 export async function validate(options: ValidateOptions): Promise<ValidateReport> {
@@ -78,9 +84,12 @@ export async function validate(options: ValidateOptions): Promise<ValidateReport
   const emit = options.emit ?? ((_: RunEvent) => {});
   const app = await appOf(options);
   const sources = options.inventory.length ? options.inventory : [LOCAL_INVENTORY];
-  const inventory = await loadInventory(sources, { extraVars: options.extraVars });
+  const inventory = await loadInventory(sources, { extraVars: options.extraVars, vault: options.vault });
+  for (const text of inventory.warnings ?? []) emit({ type: "message", level: "warn", text });
   const hosts = selectHosts(inventory, options.limit);
-  if (hosts.length === 0) throw new MusterError("No hosts selected: the inventory has no hosts", 1);
+  if (hosts.length === 0) {
+    emit({ type: "message", level: "warn", text: "No hosts matched; nothing to validate" });
+  }
   const results = await runFleet(
     hosts,
     { ...options, serial: undefined, maxFailPercent: undefined },
@@ -362,6 +371,13 @@ export function evaluateProbe(
     { name: "stat", why: "facts" },
     { name: "sha256sum", why: "facts" },
     { name: "base64", why: "facts" },
+    // What uninstall needs too: its safety checks, the verified backup, the stop deadline.
+    { name: "realpath", why: "uninstall's safety checks" },
+    { name: "find", why: "uninstall and backups" },
+    { name: "cp", why: "backups" },
+    { name: "du", why: "backups" },
+    { name: "df", why: "backups" },
+    ...(needs.systemd ? [{ name: "timeout", why: "stopping services within 30 s" }] : []),
   ];
   if (root) {
     wanted.push({ name: "useradd", why: `the ${needs.user} user` }, {

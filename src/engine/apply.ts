@@ -92,7 +92,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const endCurrent = (atMs: number | undefined) => {
     if (!current || current.unit >= runnable.length) return;
     const { step, index } = runnable[current.unit];
-    prepared.announced.add(index);
+    prepared.announced.set(index, "changed");
     context.emit({
       type: "step-end",
       host: name,
@@ -158,10 +158,18 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   runnable.forEach(({ step, index }, unit) => {
     if (outcome.warnings.has(unit)) warnings.set(index, outcome.warnings.get(unit)!);
     if (durations.has(unit)) timed.set(index, durations.get(unit)!);
-    exitCode = Math.max(exitCode, outcome.exitAtLeast.get(unit) ?? 0);
+    const asked = outcome.exitAtLeast.get(unit) ?? 0;
+    exitCode = Math.max(exitCode, asked);
     if (outcome.done || unit < outcome.lastStep) statuses[index] = "changed";
     else if (unit === outcome.lastStep) fail(index, outcome.stepStderr || `exit ${result.code}`, unit);
     else statuses[index] = step.changes.length ? "skipped" : statuses[index];
+    // A step that went on past a failure it could not mend (a service that would not stop)
+    // still failed: the host is failed, for --max-fail-percent and --resume alike.
+    if (asked > 0 && statuses[index] === "changed") {
+      statuses[index] = "failed";
+      errors.set(index, outcome.warnings.get(unit)?.join("; ") || `exit ${asked}`);
+      categories.set(index, stepCategory(step.step));
+    }
   });
   // A verification counts towards the time of the step it verifies.
   checks.forEach((check, i) => {
@@ -182,7 +190,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const steps = prepared.steps.map((step, index) => {
     const reported = stepResult(step, statuses[index], errors.get(index), categories.get(index));
     if (timed.has(index)) reported.durationMs = Math.round(timed.get(index)!);
-    if (warnings.has(index)) reported.warnings = warnings.get(index);
+    if (warnings.has(index)) reported.warnings = [...(reported.warnings ?? []), ...warnings.get(index)!];
     return reported;
   });
   const failed = steps.some((step) => step.status === "failed");

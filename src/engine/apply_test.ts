@@ -99,3 +99,24 @@ Deno.test("stepWatcher() finds step markers even when chunks split them", () => 
   }
   assertEquals(seen, [0, 1]);
 });
+
+Deno.test("runJobs() fails a host whose step went on past what it could not mend (muster_exit_at_least)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const stubborn: Step = {
+      ...fileStep("services", `${dir}/s`),
+      exitCode: 3,
+      plan: () => [{
+        action: "change",
+        target: "service x",
+        ops: [shOp("muster_warn 'x did not stop within 30s; going on'; muster_exit_at_least 3")],
+      }],
+    };
+    const result = await run([stubborn, fileStep("files", `${dir}/f`)]);
+    assertEquals([result.status, result.exitCode], ["failed", 3]);
+    assertEquals(result.steps.map((s) => s.status), ["failed", "changed"]);
+    assertEquals(result.error, "x did not stop within 30s; going on");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -43,8 +43,8 @@ export interface PreparedHost {
   startedAtIso: string;
   /** Phases so far; the last one is still running. */
   phases: PhaseTiming[];
-  /** Steps whose end was already announced by a `step-end` event. */
-  announced: Set<number>;
+  /** Steps whose end was already announced by a `step-end` event, with the status it said. */
+  announced: Map<number, StepResult["status"]>;
   transport?: Transport;
   facts?: Facts;
   steps: PlannedStep[];
@@ -60,7 +60,7 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
     startedAt: performance.now(),
     startedAtIso: new Date().toISOString(),
     phases: [],
-    announced: new Set(),
+    announced: new Map(),
     steps: [],
   };
   context.emit({ type: "host-start", host: name });
@@ -165,8 +165,8 @@ export function stepCategory(step: Step, error?: unknown): ErrorCategory {
 }
 
 /**
- * Tells the listeners how each step of a finished host ended (those not told already, live),
- * then that the host ended.
+ * Tells the listeners how each step of a finished host ended (again for one told live whose
+ * outcome changed, such as a step that went on past a failure), then that the host ended.
  */
 export function announceEnd(
   prepared: PreparedHost | undefined,
@@ -174,8 +174,8 @@ export function announceEnd(
   emit: HostContext["emit"],
 ): HostResult {
   result.steps.forEach((step, index) => {
-    if (prepared?.announced.has(index)) return;
-    prepared?.announced.add(index);
+    if (prepared?.announced.get(index) === step.status) return;
+    prepared?.announced.set(index, step.status);
     emit({
       type: "step-end",
       host: result.name,
@@ -215,6 +215,9 @@ export function stepResult(
   category?: ErrorCategory,
 ): StepResult {
   const message = error ?? planned.error?.message;
+  // A change that is reported but not made (a kept file that differs) is said in the recap too.
+  const kept = planned.changes.filter((change) => change.ops.length === 0 && change.detail)
+    .map((change) => `${change.target}: ${change.detail}`);
   return {
     role: planned.step.role,
     step: planned.step.name,
@@ -225,6 +228,7 @@ export function stepResult(
     ...(message && status === "failed"
       ? { category: category ?? stepCategory(planned.step, error ? undefined : planned.error) }
       : {}),
+    ...(kept.length ? { warnings: kept } : {}),
   };
 }
 

@@ -50,3 +50,15 @@ export function parseShow(output: string): Map<string, UnitState> {
   }
   return states;
 }
+
+/**
+ * Whether a unit file runs something of this prefix: its command, or a file it is given
+ * (`python3 PREFIX/bin/x.py`). Units of another installation are left alone.
+ */
+export function unitBelongs(content: string | undefined, prefix: string): boolean {
+  if (content === undefined) return false;
+  return content.split("\n").some((line) => {
+    const match = /^\s*ExecStart\s*=\s*[-@+!:]*(.*)$/.exec(line);
+    return match !== null && match[1].split(/\s+/).some((word) => word.startsWith(`${prefix}/`));
+  });
+}

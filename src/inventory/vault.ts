@@ -10,14 +10,14 @@
  * `VaultValue`s, decrypted when used (`reveal()`, or `String(value)`), as Ansible does:
  * `muster inventory` prints them as `ansible-inventory` does, `{"__ansible_vault": ...}`,
  * with or without a password. Every decrypted text is remembered for masking
- * (`vault_secrets.ts`).
+ * (`src/text/secrets.ts`).
  */
 
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { InventoryError, type SourcePosition, UsageError } from "../engine/errors.ts";
 import { isExecutable, isProgram } from "./program.ts";
-import { rememberSecret } from "./vault_secrets.ts";
+import { rememberSecret } from "../text/secrets.ts";
 
 /** What every encrypted text starts with. */
 export const VAULT_HEADER = "$ANSIBLE_VAULT;";

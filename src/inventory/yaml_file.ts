@@ -10,7 +10,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { InventoryError, type SourcePosition } from "../engine/errors.ts";
 import { isEncrypted, Vault, VaultValue } from "./vault.ts";
-import { rememberSecretsIn } from "./vault_secrets.ts";
+import { rememberSecretsIn } from "../text/secrets.ts";
 import { parseFastYaml } from "./yaml_fast.ts";
 import { recordEntry, setKey } from "./yaml_positions.ts";
 import {

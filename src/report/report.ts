@@ -1,5 +1,16 @@
 import { categoryOf, connectionCategory, type ErrorCategory, MusterError } from "../engine/errors.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
+import { maskRevealed } from "../text/secrets.ts";
+
+/** Every string of a value with decrypted vault texts masked (errors, details, diffs, warnings). */
+function masked<T>(value: T): T {
+  if (typeof value === "string") return maskRevealed(value) as T;
+  if (Array.isArray(value)) return value.map(masked) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)])) as T;
+  }
+  return value;
+}
 
 /**
  * Builds the run report: per-host results, the fleet summary and the exit code (the largest
@@ -30,7 +41,7 @@ export function buildReport(
       unreachable: count("unreachable"),
       skipped: count("skipped"),
     },
-    hosts,
+    hosts: masked(hosts),
   };
 }
 

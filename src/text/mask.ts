@@ -3,6 +3,7 @@
  * that look secret in YAML, INI, env and systemd `Environment=` lines, and passwords in
  * URLs. Diff markers (`+`, `-`, ` `) at the start of a line are kept.
  */
+import { maskRevealed } from "./secrets.ts";
 
 /** What a masked value is replaced with. */
 export const MASK = "********";
@@ -77,7 +78,8 @@ function maskValue(value: string): string {
  * ```
  */
 export function maskSecrets(text: string, options: { diff?: boolean } = {}): string {
-  return text.split("\n").map((line) => {
+  // Decrypted vault texts are masked wherever they stand, whatever the key that holds them.
+  return maskRevealed(text).split("\n").map((line) => {
     if (!options.diff) return maskLine(line);
     if (/^(---|\+\+\+|@@) /.test(line) || line === "\\ No newline at end of file") return line;
     const marker = /^[+\- ]/.test(line) ? line[0] : "";

@@ -22,6 +22,11 @@ export interface Connection {
   become: boolean;
   /** User to become. @default "root" */
   becomeUser: string;
+  /**
+   * Why the host's connection variables cannot be used (a `docker` connection, an
+   * unevaluated template): connecting to it fails with this error, the other hosts go on.
+   */
+  unusable?: Error;
 }
 
 /** Options of one command run. */

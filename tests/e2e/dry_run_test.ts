@@ -126,7 +126,10 @@ Deno.test("install --dry-run end to end on a test fleet", async (t) => {
     assertEquals(result.stdout.includes("hunter2"), false, "the secret is masked in the plan");
     assertEquals(JSON.stringify(result.report).includes("hunter2"), false, "and in the report");
     // Plain install keeps a changed configuration; --repair would rewrite it.
-    match(result.stdout, /kept: the file on the host differs from the template/);
+    match(
+      result.stdout,
+      /kept: the file on the host differs from the template, which the inventory now asks for; `muster install --repair` rewrites it/,
+    );
     const repair = await install(["--dry-run", "--repair", "-l", "host1"]);
     match(repair.stdout, /~ \/opt\/flame\/conf\/flame-cluster\.yaml {2}\(differs from the configuration/);
   });
@@ -138,8 +141,33 @@ Deno.test("install --dry-run end to end on a test fleet", async (t) => {
     });
     expectExit(result, 0);
     assertEquals(await hashes(), hashed);
-    match(result.stdout, /^ {2}- /m);
-    match(result.stdout, /to remove/);
-    match(result.stdout, /^Fleet plan: /m);
+    // Exactly RFE333's order: stop (executor manager first), back up, units, files, the prefix.
+    const backup = /^\/opt\/flame\.backup\.\d{8}-\d{6}\/$/;
+    for (const host of result.report!.hosts) {
+      const lines = changeLines(host).map((line) =>
+        line.replace(/\/opt\/flame\.backup\.\d{8}-\d{6}\//, "BACKUP/")
+      );
+      assertEquals(lines, [
+        "change service flame-executor-manager",
+        "change service flame-object-cache",
+        "change service flame-session-manager",
+        "create BACKUP/",
+        "remove /etc/systemd/system/flame-executor-manager.service",
+        "remove /etc/systemd/system/flame-object-cache.service",
+        "remove /etc/systemd/system/flame-session-manager.service",
+        `remove ${PREFIX}/bin/`,
+        `remove ${PREFIX}/sbin/`,
+        `remove ${PREFIX}/sdk/`,
+        `remove ${PREFIX}/work/`,
+        `remove ${PREFIX}/data/`,
+        `remove ${PREFIX}/conf/`,
+        `remove ${PREFIX}/logs/`,
+        `remove ${PREFIX}/`,
+      ], host.name);
+      ok(host.steps.some((step) => step.changes.some((change) => backup.test(change.target))), host.name);
+    }
+    match(result.stdout, /^ {2}- \/opt\/flame\/bin\/ {2}\(9 Flame binaries\)$/m);
+    match(result.stdout, /^ {2}Plan: 1 to add, 3 to change, 11 to remove\. \(each of 2 hosts\)$/m);
+    match(result.stdout, /^Fleet plan: 2 to add, 6 to change, 22 to remove on 2 hosts\.$/m);
   });
 });

@@ -12,7 +12,7 @@ import { loadInventory } from "../../src/inventory/load.ts";
 import { pythonJson } from "../../src/inventory/python_json.ts";
 import { listJson } from "../../src/inventory/render.ts";
 import { readVault, revealVaultValues, VaultValue } from "../../src/inventory/vault.ts";
-import { maskRevealed } from "../../src/inventory/vault_secrets.ts";
+import { maskRevealed } from "../../src/text/secrets.ts";
 import { ansible, writeTree } from "./ansible_oracle.ts";
 
 async function encryptString(idArgs: string[], name: string, secret: string): Promise<string> {

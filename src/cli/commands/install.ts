@@ -7,25 +7,35 @@ import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
 
 /** Options that describe the wanted installation, shared by `install` and `status`. */
-export function withInstallOptions(command: Command): Command {
+export function withWantedOptions(command: Command): Command {
   command
     .option(
       "--src-dir <dir>",
       "the app's source (Flame: a Cargo workspace); default: git clone of --src-repo",
     )
     .option(
-      "--src-repo <url>",
-      "repository cloned when --src-dir is not given (default: the app's source.repo; Flame: https://github.com/xflops-io/flame.git)",
-    )
-    .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
-    .option(
       "--prefix <dir>",
       "installation prefix (default: the app's PREFIX_prefix variable, else its default: muster apps NAME)",
     )
     .option("--systemd", "install systemd units (the default, unless the app's PREFIX_systemd is false)")
     .option("--no-systemd", "do not install systemd units")
-    .option("--enable", "enable and start the services (default: the app's PREFIX_enable, else off)")
+    .option("--enable", "enable and start the services (default: the app's PREFIX_enable, else off)");
+  return command;
+}
+
+/** Options of how `install` gets there: the source to clone, the build, a clean reinstall, the wait. */
+export function withInstallOptions(command: Command): Command {
+  withWantedOptions(command)
+    .option(
+      "--src-repo <url>",
+      "repository cloned when --src-dir is not given (default: the app's source.repo; Flame: https://github.com/xflops-io/flame.git)",
+    )
+    .option("--src-ref <ref>", "branch or tag cloned (default: the app's, else main)")
     .option("--skip-build", "use the binaries already in SRC/target/release", false)
+    .option(
+      "--python <path>",
+      "the Python that builds the wheels (default: the first of python3, /usr/bin/python3 that can)",
+    )
     .option("--clean", "back up conf/ and data/, remove the installation, then install", false)
     .option(
       "--ready-timeout <seconds>",
@@ -48,12 +58,37 @@ export interface InstallFlags {
   clean: boolean;
   verbose: boolean;
   readyTimeout: number;
+  python?: string;
 }
 
 /** The install options of `withInstallOptions`, as the library takes them. */
 export function installFlags(flags: InstallFlags) {
-  const { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout } = flags;
-  return { srcDir, srcRepo, srcRef, prefix, systemd, enable, skipBuild, clean, verbose, readyTimeout };
+  const {
+    srcDir,
+    srcRepo,
+    srcRef,
+    prefix,
+    systemd,
+    enable,
+    skipBuild,
+    clean,
+    verbose,
+    readyTimeout,
+    python,
+  } = flags;
+  return {
+    srcDir,
+    srcRepo,
+    srcRef,
+    prefix,
+    systemd,
+    enable,
+    skipBuild,
+    clean,
+    verbose,
+    readyTimeout,
+    python,
+  };
 }
 
 /** `muster install`. */

@@ -6,27 +6,32 @@ import { maskSecrets } from "../../text/mask.ts";
 import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { type Io, useColor } from "../io.ts";
 import { runCommand } from "../run.ts";
-import { installFlags, withInstallOptions } from "./install.ts";
+import { withWantedOptions } from "./install.ts";
 
 /** `muster status`. */
 export function statusCommand(io: Io) {
-  return withCommonOptions(withAppOption(withInstallOptions(new Command("status"))))
+  return withCommonOptions(withAppOption(withWantedOptions(new Command("status"))))
     .description(
       "show, per host, what install with these inputs would change (drift); exit 0 in sync, 2 drift, 1 error",
     )
     .addHelpText(
       "after",
-      "\nTakes install's options, so an install command line works as it is. Nothing is built: with\n" +
+      "\nTakes the options of install that describe the wanted state. Nothing is built: with\n" +
         "--src-dir, binaries are compared by checksum with SRC/target/release as found; without it,\n" +
-        "by presence, mode and owner. --clean, --skip-build, --src-repo and --src-ref change nothing.\n" +
-        "A configuration that differs from the inventory's is drift. `muster install --repair` fixes\n" +
-        "the drift of the hosts that have any.",
+        "by presence, mode and owner. A configuration that differs from the inventory's is drift.\n" +
+        "`muster install --repair` fixes the drift of the hosts that have any.",
     )
     .action(async (options) => {
-      const flags = options as unknown as CommonFlags & Parameters<typeof installFlags>[0];
+      const flags = options as unknown as CommonFlags & {
+        srcDir?: string;
+        prefix?: string;
+        systemd?: boolean;
+        enable?: boolean;
+      };
       const style = makeStyle(useColor(io, flags.color));
       await runCommand(io, flags, async (context) => {
-        const report = await status({ ...context.common, ...installFlags(flags) });
+        const { srcDir, prefix, systemd, enable, verbose } = flags;
+        const report = await status({ ...context.common, srcDir, prefix, systemd, enable, verbose });
         if (flags.format === "text") io.out(renderDrift(report, style) + "\n\n");
         return report;
       });

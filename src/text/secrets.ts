@@ -49,7 +49,7 @@ export interface MaskRevealedOptions {
  *
  * @example
  * ```ts ignore
- * import { maskRevealed } from "./vault_secrets.ts";
+ * import { maskRevealed } from "./secrets.ts";
  * maskRevealed("password=s3cret!"); // => "password=********" once "s3cret!" was decrypted
  * ```
  */
