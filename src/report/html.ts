@@ -221,7 +221,7 @@ pre.diff{background:#f8f8f8;padding:.4em;overflow:auto;margin:.2em 0}
 .action.create{color:#070}.action.remove{color:#b00}.action.change{color:#a60}
 `;
 
-// Sorts the hosts table by a clicked column (again: the other way round).
+// Sorts the hosts table by a clicked column (again: the other way round), or by the link's #sort=.
 const SCRIPT = `
 document.querySelectorAll("table.sortable th").forEach(function (th, column) {
   th.addEventListener("click", function () {
@@ -242,5 +242,14 @@ document.querySelectorAll("table.sortable th").forEach(function (th, column) {
     rows.forEach(function (row) { body.appendChild(row); });
   });
 });
+// A link can carry its order: report.html#sort=duration (or #sort=duration-desc).
+var wanted = /^#sort=([a-z-]+?)(-desc)?$/.exec(location.hash);
+if (wanted) {
+  document.querySelectorAll("table.sortable th").forEach(function (th) {
+    if (th.textContent.toLowerCase().replace(/ /g, "-") !== wanted[1]) return;
+    th.click();
+    if (wanted[2]) th.click();
+  });
+}
 document.body.dataset.ready = "1";
 `;

@@ -220,6 +220,24 @@ Deno.test("watching a fleet run: events, timings, categories, metrics and the HT
       );
       match(page, /<span class="phase apply"/);
       ok(!/https?:\/\/(?!127\.0\.0\.)/.test(page.replace(/<pre[\s\S]*?<\/pre>/g, "")), "no network resource");
+      // Sorting runs in the browser: by duration, longest first, through the link's #sort=.
+      const sorted = await new Deno.Command("chromium", {
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--dump-dom",
+          `file://${html}#sort=duration-desc`,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const rows = [
+        ...new TextDecoder().decode(sorted.stdout).matchAll(/<tr class="host \w+" data-host="(\w+)">/g),
+      ]
+        .map((m) => m[1]);
+      const longestFirst = [...report.hosts].sort((a, b) => b.durationMs - a.durationMs).map((h) => h.name);
+      assertEquals(rows, longestFirst);
       const shot = `${artifacts}/report.png`;
       const taken = await new Deno.Command("chromium", {
         args: [
