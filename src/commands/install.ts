@@ -44,12 +44,12 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
 export function installPlaybook(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { repair?: boolean } = {},
+  options: { repair?: boolean; checksum?: boolean } = {},
 ): Step[] {
   return [
     cleanStep(spec),
     userStep(spec),
-    ...installSteps(spec, artifacts, { managed: options.repair }),
+    ...installSteps(spec, artifacts, { managed: options.repair, checksum: options.checksum }),
     unitsStep(spec),
     servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
