@@ -81,6 +81,7 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     verbose: options.verbose ?? false,
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
+    commands: app.definition.build.commands,
     logDir: options.logDir,
     python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),
