@@ -50,3 +50,16 @@ Deno.test("prepareArtifacts() stops with exit 2, the command and its last lines,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("prepareArtifacts() refuses a source without what the app requires of it, before running anything", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await rejects(
+      () => prepareArtifacts({ ...options(dir, ["touch ran"]), title: "Hello", requires: ["hello.py"] }),
+      (e: unknown) => e instanceof Error && e.message === `Not a Hello source: ${dir} has no hello.py`,
+    );
+    assertEquals(await Deno.stat(`${dir}/ran`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

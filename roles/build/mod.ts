@@ -57,6 +57,8 @@ export interface BuildOptions {
   binaries: string[];
   /** Files taken as they are from the source: artifact name and path in the source. */
   sourceFiles?: Array<{ name: string; path: string }>;
+  /** Paths the source must have (the app's `source.requires`), checked before anything runs. */
+  requires?: readonly string[];
   /** The app's own build commands, run in the source directory first (not in a dry run or with skipBuild). */
   commands?: readonly string[];
   /** The Python wheels needed by the selected hosts' packages. */
@@ -115,6 +117,13 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
       }
     }
 
+    for (const path of options.requires ?? []) {
+      if (!(await _stat(join(source.dir, path)))) {
+        throw new UsageError(`Not a ${title} source: ${source.dir} has no ${path}`, {
+          hint: `Pass --src-dir with a ${title} source checkout`,
+        });
+      }
+    }
     const commands = options.commands ?? [];
     if (commands.length > 0 && !options.dryRun && !options.skipBuild) {
       log = await BuildLog.create(options.logDir);

@@ -82,6 +82,7 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
     commands: app.definition.build.commands,
+    requires: app.definition.source.requires,
     logDir: options.logDir,
     python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),
