@@ -16,11 +16,11 @@ export { cleanFinishStep, cleanStep };
 export function installSteps(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { managed?: boolean } = {},
+  options: { managed?: boolean; checksum?: boolean } = {},
 ): Step[] {
   return [
     directoriesStep(spec),
-    binariesStep(spec, artifacts),
+    binariesStep(spec, artifacts, { checksum: options.checksum }),
     packagesStep(spec, artifacts),
     ...(spec.app.definition.files ?? []).map((file) => fileStep(spec, file, options)),
   ];

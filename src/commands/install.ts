@@ -44,12 +44,12 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
 export function installPlaybook(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { repair?: boolean } = {},
+  options: { repair?: boolean; checksum?: boolean } = {},
 ): Step[] {
   return [
     cleanStep(spec),
     userStep(spec),
-    ...installSteps(spec, artifacts, { managed: options.repair }),
+    ...installSteps(spec, artifacts, { managed: options.repair, checksum: options.checksum }),
     unitsStep(spec),
     servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
@@ -81,6 +81,8 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     verbose: options.verbose ?? false,
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
+    commands: app.definition.build.commands,
+    requires: app.definition.source.requires,
     logDir: options.logDir,
     python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),

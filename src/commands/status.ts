@@ -25,7 +25,10 @@ export const StatusExit = {
 } as const;
 
 /** Options of `status`: those of `install`, which it plans without applying. */
-export type StatusOptions = Omit<InstallOptions, "dryRun" | "repair">;
+export type StatusOptions = Omit<InstallOptions, "dryRun" | "repair"> & {
+  /** Hash every binary, not only those changed since muster recorded them. @default false */
+  checksum?: boolean;
+};
 
 /** What `status` found: the run report, with the drift of each host counted. */
 export interface StatusReport extends RunReport {
@@ -89,7 +92,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
-      steps: statusPlaybook(specs[i], artifacts),
+      steps: statusPlaybook(specs[i], artifacts, { checksum: options.checksum }),
     }));
     const outcome = await runJobs(jobs, {
       ...options,
@@ -125,8 +128,12 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
  * differing one is drift), without the restarts that only follow from other changes, and
  * with checksums that cannot be known (nothing built) left out of the comparison.
  */
-export function statusPlaybook(spec: AppSpec, artifacts: Artifacts): Step[] {
-  return installPlaybook(spec, artifacts, { repair: true }).map((step) => {
+export function statusPlaybook(
+  spec: AppSpec,
+  artifacts: Artifacts,
+  options: { checksum?: boolean } = {},
+): Step[] {
+  return installPlaybook(spec, artifacts, { repair: true, checksum: options.checksum }).map((step) => {
     if (step.role === "systemd" && step.name === "services") {
       return { ...step, plan: (facts) => step.plan(facts, []) };
     }

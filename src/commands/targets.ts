@@ -44,19 +44,19 @@ export async function loadTargets(
   };
 }
 
-/**
- * The host's connection (its `ansible_*` templates evaluated), or one that fails to connect
- * with why its variables cannot be used.
- */
+/** The host's connection, its `ansible_*` templates evaluated; throws what is wrong with them. */
+export function evaluatedConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
+  const vars = templatedVars(host, inventory);
+  const evaluated = Object.fromEntries(
+    Object.keys(host.vars).map((name) => [name, name.startsWith("ansible_") ? vars[name] : host.vars[name]]),
+  );
+  return connectionOf({ ...host, vars: evaluated });
+}
+
+/** The host's connection, or one that fails to connect with why its variables cannot be used. */
 export function usableConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
   try {
-    const vars = templatedVars(host, inventory);
-    const evaluated = Object.fromEntries(
-      Object.keys(host.vars).map((
-        name,
-      ) => [name, name.startsWith("ansible_") ? vars[name] : host.vars[name]]),
-    );
-    return connectionOf({ ...host, vars: evaluated });
+    return evaluatedConnectionOf(host, inventory);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     const address = typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;

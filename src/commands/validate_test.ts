@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { evaluateProbe, parseProbe, probeScript } from "./validate.ts";
+import { evaluateProbe, parseProbe, PROBED_COMMANDS, probeScript } from "./validate.ts";
 
 const NEEDS = {
   connection: { become: true, becomeUser: "root" },
@@ -15,23 +15,7 @@ const ALL_FOUND = [
   "login 1000 deploy",
   "sudo ok",
   "as 0 root",
-  ...[
-    "sh",
-    "stat",
-    "sha256sum",
-    "base64",
-    "realpath",
-    "find",
-    "cp",
-    "du",
-    "df",
-    "timeout",
-    "useradd",
-    "groupadd",
-    "runuser",
-    "python3",
-    "systemctl",
-  ].map((
+  ...PROBED_COMMANDS.map((
     c,
   ) => `cmd ${c} /usr/bin/${c}`),
   "pip ok",
