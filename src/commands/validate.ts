@@ -14,6 +14,7 @@ import { defaultPrefix } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
+import { sshRoute } from "../transport/ssh.ts";
 import type { Connection, Transport } from "../transport/transport.ts";
 import { wrapCommand } from "../transport/wrap.ts";
 import { connectorFor } from "./connect.ts";
@@ -218,7 +219,16 @@ async function resolveCheck(
   timeoutMs: number,
 ): Promise<{ ok: boolean; detail: string }> {
   if (connection.kind === "local") return { ok: true, detail: "local connection: nothing to resolve" };
-  const address = connection.address.replace(/^\[(.*)\]$/, "$1");
+  let route: Awaited<ReturnType<typeof sshRoute>>;
+  try {
+    route = await sshRoute(connection);
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    return { ok: false, detail: error.message };
+  }
+  // Through a jump host or a proxy command, the controller need not resolve the host.
+  if (route.via) return { ok: true, detail: `${route.host} is reached through ${route.via}` };
+  const address = route.host.replace(/^\[(.*)\]$/, "$1");
   if (isIP(address)) return { ok: true, detail: `${address} is an IP address` };
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {

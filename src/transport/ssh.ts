@@ -120,6 +120,40 @@ const MAX_HOPS = 8;
  * ```
  */
 export async function connectSsh(connection: Connection, options: SshOptions = {}): Promise<Transport> {
+  const { target, configFile } = await _targetOf(connection, options);
+  const opened = await _open(target, {
+    password: connection.password?.reveal(),
+    configFile,
+    options,
+    hops: 0,
+  });
+  return new SshTransport(connection, opened.client, opened.label, opened.release);
+}
+
+/**
+ * Where an SSH connection to the host goes (its SSH arguments and ~/.ssh/config read):
+ * the host and port, and the jump host or proxy command it goes through, if any. For
+ * `validate`, which checks that the controller can resolve what it connects to itself.
+ *
+ * @throws {InventoryError} or {ConnectionError} as `connectSsh` does for the same settings
+ */
+export async function sshRoute(
+  connection: Connection,
+  options: Pick<SshOptions, "sshConfigFile"> = {},
+): Promise<{ host: string; port: number; via?: string }> {
+  const { target } = await _targetOf(connection, options);
+  const via = target.jump?.length
+    ? `jump host ${target.jump.map((hop) => hop.host).join(", ")}`
+    : target.proxyCommand
+    ? `ProxyCommand ${target.proxyCommand}`
+    : undefined;
+  return { host: target.host, port: target.port, ...(via ? { via } : {}) };
+}
+
+async function _targetOf(
+  connection: Connection,
+  options: SshOptions,
+): Promise<{ target: SshTarget; configFile?: string }> {
   const args = readSshArgs(connection.sshArgs ?? []);
   const configFile = args.configFile ?? options.sshConfigFile;
   const config = await readSshConfig(connection.address, { file: configFile, user: connection.user });
@@ -136,13 +170,7 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
     args,
     config,
   );
-  const opened = await _open(target, {
-    password: connection.password?.reveal(),
-    configFile,
-    options,
-    hops: 0,
-  });
-  return new SshTransport(connection, opened.client, opened.label, opened.release);
+  return { target, configFile };
 }
 
 interface _OpenContext {

@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import type { SshClient } from "./ssh_channel.ts";
 
@@ -86,10 +87,49 @@ export function forwardStream(jump: SshClient, host: string, port: number): Prom
     try {
       client.forwardOut("127.0.0.1", 0, host, port, (error, stream) => {
         if (error) return reject(error);
-        resolve({ sock: stream, stderr: () => "", close: () => stream.destroy() });
+        resolve({ sock: _deferred(stream), stderr: () => "", close: () => stream.destroy() });
       });
     } catch (error) {
       reject(error); // "Not connected"
     }
   });
+}
+
+/**
+ * The same stream, with each write and each chunk read passed on in a later microtask.
+ * ssh2's JavaScript chacha20-poly1305 (the one Deno gets) keeps its nonce in module-level
+ * buffers: a connection whose socket is another connection's channel would encrypt (and
+ * decrypt) the outer packet in the middle of the inner one and corrupt both. Inbound chunks
+ * are copied, since ssh2 may reuse the buffer they are a slice of.
+ */
+function _deferred(stream: Duplex): Duplex {
+  const wrapper = new Duplex({
+    read() {
+      stream.resume();
+    },
+    write(chunk, _encoding, callback) {
+      queueMicrotask(() => {
+        if (stream.destroyed) return callback(new Error("the jump host's channel is closed"));
+        stream.write(chunk);
+        callback();
+      });
+    },
+    final(callback) {
+      queueMicrotask(() => stream.end(() => callback()));
+    },
+    destroy(error, callback) {
+      stream.destroy();
+      callback(error);
+    },
+  });
+  stream.on("data", (chunk: Uint8Array) => {
+    const copy = Buffer.from(chunk);
+    queueMicrotask(() => {
+      if (!wrapper.push(copy)) stream.pause();
+    });
+  });
+  stream.on("end", () => queueMicrotask(() => wrapper.push(null)));
+  stream.on("close", () => queueMicrotask(() => wrapper.destroy()));
+  stream.on("error", (error: Error) => queueMicrotask(() => wrapper.destroy(error)));
+  return wrapper;
 }
