@@ -174,3 +174,13 @@ Deno.test("connectionOf() holds passwords as secrets that never print", () => {
     InventoryError,
   );
 });
+
+Deno.test("connectionOf() decrypts a vaulted password only when it is used", () => {
+  let revealed = 0;
+  const vaulted = new VaultValue("$ANSIBLE_VAULT;1.1;AES256\n00", { file: "v.yml", line: 4, col: 3 });
+  Object.defineProperty(vaulted, "reveal", { value: () => (revealed++, "from-the-vault") });
+  const c = connectionOf(host({ ansible_become_password: vaulted }));
+  assertEquals(revealed, 0);
+  assertEquals(c.becomePassword?.reveal(), "from-the-vault");
+  assertEquals(revealed, 1);
+});

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { CancelledError } from "../engine/errors.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
-import { wrapCommand } from "./wrap.ts";
+import { becomeInput, wrapCommand } from "./wrap.ts";
 
 /**
  * The local transport: commands run with `sh -c` on this machine through `Deno.Command`.
@@ -18,18 +18,23 @@ export class LocalTransport implements Transport {
       throw new CancelledError(`Cancelled before running on ${this.connection.name}`);
     }
     const become = (options.become ?? this.connection.become) && !this.#alreadyBecome();
+    const password = become ? this.connection.becomePassword : undefined;
+    const stdin = password ? becomeInput(password, options.stdin) : options.stdin;
+    const wrapped = wrapCommand(command, {
+      become,
+      becomeUser: this.connection.becomeUser,
+      askPassword: password !== undefined,
+    });
     const child = new Deno.Command("sh", {
-      args: ["-c", wrapCommand(command, { become, becomeUser: this.connection.becomeUser })],
-      stdin: options.stdin === undefined ? "null" : "piped",
+      args: ["-c", wrapped],
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
       signal: options.signal,
     }).spawn();
-    if (options.stdin !== undefined) {
+    if (stdin !== undefined) {
       const writer = child.stdin.getWriter();
-      const data = typeof options.stdin === "string"
-        ? new TextEncoder().encode(options.stdin)
-        : options.stdin;
+      const data = typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin;
       await writer.write(data).catch(() => {});
       await writer.close().catch(() => {});
     }

@@ -37,7 +37,7 @@ import {
   type SshClient,
 } from "./ssh_channel.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
-import { wrapCommand } from "./wrap.ts";
+import { becomeInput, wrapCommand } from "./wrap.ts";
 
 /** Options of an SSH connection. */
 export interface SshOptions {
@@ -368,9 +368,14 @@ class SshTransport implements Transport {
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
     const become = options.become ?? this.connection.become;
-    const wrapped = wrapCommand(command, { become, becomeUser: this.connection.becomeUser });
+    const password = become ? this.connection.becomePassword : undefined;
+    const wrapped = wrapCommand(command, {
+      become,
+      becomeUser: this.connection.becomeUser,
+      askPassword: password !== undefined,
+    });
     const result = await this.#exec(wrapped, {
-      input: options.stdin,
+      input: password ? becomeInput(password, options.stdin) : options.stdin,
       signal: options.signal,
       onStdout: options.onStdout,
     });

@@ -1,7 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { HOSTILE } from "./quote_test.ts";
 import { quote } from "./quote.ts";
-import { wrapCommand } from "./wrap.ts";
+import { Secret } from "./secret.ts";
+import { becomeInput, wrapCommand } from "./wrap.ts";
 
 Deno.test("wrapCommand() leaves a command alone without become, env or cwd", () => {
   assertEquals(wrapCommand("id -u"), "id -u");
@@ -28,4 +29,33 @@ Deno.test("wrapCommand() keeps hostile values intact through env, cwd and nested
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("wrapCommand() with askPassword reads the password from stdin, never from the command line", () => {
+  const wrapped = wrapCommand("id -u", { become: true, askPassword: true });
+  assertEquals(
+    wrapped,
+    "IFS= read -r MUSTER_BECOME_PASS && export MUSTER_BECOME_PASS && " +
+      "SUDO_ASKPASS=$(command -v printenv) exec sudo -A -p MUSTER_BECOME_PASS -u root -- " +
+      "sh -c 'unset MUSTER_BECOME_PASS; id -u'",
+  );
+});
+
+Deno.test("becomeInput() puts the password's line before the command's input, and the shell reads only that line", async () => {
+  const password = new Secret(() => "s3cret pass");
+  assertEquals(becomeInput(password), "s3cret pass\n");
+  assertEquals(
+    becomeInput(password, new Uint8Array([104, 105])),
+    new TextEncoder().encode("s3cret pass\nhi"),
+  );
+  // The wrapper's `read` takes the first line; what follows is the command's stdin.
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'IFS= read -r MUSTER_BECOME_PASS && printf "%s|" "$MUSTER_BECOME_PASS" && sh -s'],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(becomeInput(password, "echo script ran\n") as string));
+  await writer.close();
+  assertEquals(new TextDecoder().decode((await child.output()).stdout), "s3cret pass|script ran\n");
 });
