@@ -9,7 +9,8 @@ import type { Buffer } from "node:buffer";
 import { homedir } from "node:os";
 import { join, posix } from "node:path";
 import { NodeSSH } from "node-ssh";
-import { CancelledError, CommandError, ConnectionError, InstallError } from "../engine/errors.ts";
+import { CommandError, ConnectionError, InstallError, type MusterError } from "../engine/errors.ts";
+import { abortError } from "./abort.ts";
 import { readSshArgs } from "./ssh_args.ts";
 import { readSshConfig } from "./ssh_config.ts";
 import { forwardStream, proxyCommandStream, type ProxyStream } from "./ssh_proxy.ts";
@@ -196,7 +197,7 @@ async function _open(target: SshTarget, context: _OpenContext): Promise<_Opened>
   const timeoutMs = target.connectTimeoutMs;
   const fail = (reason: string, cause?: unknown) =>
     new ConnectionError(`Cannot connect to ${label}: ${reason}`, { cause });
-  if (options.signal?.aborted) throw new CancelledError(`Cancelled: connecting to ${label}`);
+  if (options.signal?.aborted) throw abortError(options.signal, `Cancelled: connecting to ${label}`);
 
   const auth = await authMethods(user, target.keyFiles, fail, { password: context.password });
   const tried: string[] = [];
@@ -310,22 +311,34 @@ async function _open(target: SshTarget, context: _OpenContext): Promise<_Opened>
 
   const ssh = new NodeSSH();
   let failure: unknown;
-  const onAbort = () => (ssh.connection as unknown as SshClient | null)?.end();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const connecting = ssh.connect(config);
+  // NodeSSH gives no handle on the client until it is ready: an abort stops waiting, ends
+  // the carrier, and ends the connection if it is made after all.
+  let onAbort = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    await ssh.connect(config);
+    if (await Promise.race([connecting, aborted]) === "aborted") {
+      connecting.then((made) => made.dispose(), () => {});
+    }
   } catch (error) {
     failure = error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
+  if (options.signal?.aborted) {
+    releaseCarrier();
+    throw abortError(options.signal, `Cancelled: connecting to ${label}`);
+  }
   const client = ssh.connection as unknown as SshClient | null;
   // Like OpenSSH, record a new host even when the login then fails.
   await record?.();
-  if (failure !== undefined || refusal !== undefined || !client || options.signal?.aborted) {
+  if (failure !== undefined || refusal !== undefined || !client) {
     client?.end();
     releaseCarrier();
-    if (options.signal?.aborted) throw new CancelledError(`Cancelled: connecting to ${label}`);
     let reason = refusal ?? _describeFailure(failure, { user, tried, skipped: auth.skipped, timeoutMs });
     const said = carrier?.stderr();
     if (said && target.proxyCommand) {
@@ -438,21 +451,21 @@ class SshTransport implements Transport {
     return new ConnectionError(`Lost connection to ${this.#target}: ${this.#lost ?? "unknown reason"}`);
   }
 
-  #cancelled(): CancelledError {
-    return new CancelledError(`Cancelled: command on ${this.connection.name} aborted`);
+  #cancelled(signal?: AbortSignal): MusterError {
+    return abortError(signal, `Cancelled: command on ${this.connection.name} aborted`);
   }
 
   async #exec(command: string, options: _ExecOptions): Promise<ChannelResult> {
     const { signal } = options;
-    if (signal?.aborted) throw this.#cancelled();
+    if (signal?.aborted) throw this.#cancelled(signal);
     if (this.#lost !== undefined) throw this.#lostError();
     const release = await this.#slots.acquire(signal);
-    if (!release) throw this.#cancelled();
+    if (!release) throw this.#cancelled(signal);
     try {
       const opened = await this.#open(command, signal);
       return await driveChannel(opened, {
         ...options,
-        cancelled: () => this.#cancelled(),
+        cancelled: () => this.#cancelled(signal),
         lost: () => this.#lost === undefined ? undefined : this.#lostError(),
       });
     } finally {
@@ -479,7 +492,7 @@ class SshTransport implements Transport {
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 6)));
-      if (signal?.aborted) throw this.#cancelled();
+      if (signal?.aborted) throw this.#cancelled(signal);
     }
   }
 }

@@ -39,6 +39,12 @@ export function wrapCommand(command: string, options: WrapOptions = {}): string 
   if (env.length) inner = `env ${env.join(" ")} sh -c ${quote(inner)}`;
   if (!options.become) return inner;
   const user = quote(options.becomeUser ?? "root");
+  // sudo relays a SIGTERM (a cancelled command) only to its child: the shell below runs
+  // the command in the background and, on SIGTERM or SIGHUP, passes it to its whole
+  // process group, so that a command stalled in a child ends too. Stdin goes to the
+  // command through fd 3, since a background job's stdin would be /dev/null.
+  inner = `exec 3<&0; (${inner}) <&3 3<&- & muster_pid=$!; exec 3<&-; ` +
+    `trap 'trap - TERM HUP; kill -TERM 0' TERM HUP; wait "$muster_pid"`;
   if (!options.askPassword) return `sudo -n -u ${user} -- sh -c ${quote(inner)}`;
   // sudo runs its askpass program with the prompt as its argument: `printenv VAR` prints
   // the password. The command itself never sees the variable, even without env_reset.

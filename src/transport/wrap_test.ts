@@ -8,12 +8,47 @@ Deno.test("wrapCommand() leaves a command alone without become, env or cwd", () 
   assertEquals(wrapCommand("id -u"), "id -u");
 });
 
-Deno.test("wrapCommand() runs through sudo -n as the become user", () => {
-  assertEquals(wrapCommand("id -u", { become: true }), "sudo -n -u root -- sh -c 'id -u'");
+const GROUP = (inner: string) =>
+  `exec 3<&0; (${inner}) <&3 3<&- & muster_pid=$!; exec 3<&-; ` +
+  `trap 'trap - TERM HUP; kill -TERM 0' TERM HUP; wait "$muster_pid"`;
+
+Deno.test("wrapCommand() runs through sudo -n as the become user, the command's group ended on SIGTERM", () => {
+  assertEquals(wrapCommand("id -u", { become: true }), `sudo -n -u root -- sh -c ${quote(GROUP("id -u"))}`);
   assertEquals(
     wrapCommand("id -u", { become: true, becomeUser: "flame" }),
-    "sudo -n -u flame -- sh -c 'id -u'",
+    `sudo -n -u flame -- sh -c ${quote(GROUP("id -u"))}`,
   );
+});
+
+Deno.test("wrapCommand()'s group wrapper keeps stdin, output and exit code, and ends stalled children on SIGTERM", async () => {
+  const group = GROUP('read -r line; echo "got $line"; echo err >&2; exit 7');
+  const child = new Deno.Command("sh", {
+    args: ["-c", group],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("hello\n"));
+  await writer.close();
+  const out = await child.output();
+  assertEquals([out.code, new TextDecoder().decode(out.stdout), new TextDecoder().decode(out.stderr)], [
+    7,
+    "got hello\n",
+    "err\n",
+  ]);
+  const marker = `muster-wrap-${crypto.randomUUID()}`;
+  const stalled = new Deno.Command("setsid", {
+    args: ["sh", "-c", GROUP(`trap 'echo cleaned' EXIT; trap 'exit 143' TERM; sh -c 'sleep 30 # ${marker}'`)],
+    stdout: "piped",
+  }).spawn();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  stalled.kill("SIGTERM");
+  const done = await stalled.output();
+  assertEquals(new TextDecoder().decode(done.stdout), "cleaned\n");
+  const left = await new Deno.Command("pgrep", { args: ["-f", marker] }).output();
+  assertEquals(left.success, false);
 });
 
 Deno.test("wrapCommand() keeps hostile values intact through env, cwd and nested sh -c", async () => {
@@ -37,7 +72,7 @@ Deno.test("wrapCommand() with askPassword reads the password from stdin, never f
     wrapped,
     "IFS= read -r MUSTER_BECOME_PASS && export MUSTER_BECOME_PASS && " +
       "SUDO_ASKPASS=$(command -v printenv) exec sudo -A -p MUSTER_BECOME_PASS -u root -- " +
-      "sh -c 'unset MUSTER_BECOME_PASS; id -u'",
+      `sh -c ${quote(`unset MUSTER_BECOME_PASS; ${GROUP("id -u")}`)}`,
   );
 });
 
