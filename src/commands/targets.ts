@@ -22,7 +22,10 @@ export async function loadTargets(
   const inventory = await loadInventory(sources, { extraVars: options.extraVars });
   const hosts = selectHosts(inventory, options.limit);
   if (hosts.length === 0) throw new UsageError("No hosts selected: the inventory has no hosts");
-  return { inventory, targets: hosts.map((host) => ({ host, connection: connectionOf(host) })) };
+  return {
+    inventory,
+    targets: hosts.map((host) => ({ host, connection: connectionOf(host, options.connectionDefaults) })),
+  };
 }
 
 /** The application a command works on (`--app`, default `flame`). */

@@ -122,7 +122,7 @@ async function validateHost(
   let needs: Needs | undefined;
   let prefixError: string | undefined;
   try {
-    const connection = connectionOf(host);
+    const connection = connectionOf(host, options.connectionDefaults);
     const vars = appVarsOf(app, host, inventory);
     const name = app.varName.bind(app);
     const systemd = options.systemd ?? (vars[name("systemd")] as boolean | undefined) ?? true;

@@ -122,6 +122,43 @@ Deno.test("hosts behind a jump host, ssh config and SSH arguments on a test flee
     );
   });
 
+  await t.step(
+    "ansible.cfg gives the inventory, user, key, become and ssh_args; the inventory wins",
+    async () => {
+      const project = `${fleet.dir}/project`;
+      await Deno.mkdir(project);
+      await Deno.writeTextFile(
+        `${project}/ansible.cfg`,
+        [
+          "[defaults]",
+          "inventory = inv.yml ; relative to this file",
+          "remote_user = deploy",
+          `private_key_file = ${fleet.keyFile}`,
+          "forks = 1",
+          "[ssh_connection]",
+          "ssh_args = -o ProxyJump=jumpbox",
+          "[privilege_escalation]",
+          "become = True",
+          "become_user = nobody",
+          "",
+        ].join("\n"),
+      );
+      // Only the address, and become_user root: the inventory's variable wins over become_user = nobody.
+      await Deno.writeTextFile(
+        `${project}/inv.yml`,
+        `all:\n  hosts:\n    ${INNER}:\n      ansible_host: ${INNER}\n      ansible_become_user: root\n`,
+      );
+      const env = { ANSIBLE_CONFIG: `${project}/ansible.cfg` };
+      const result = await muster(["status", "--format", "json"], { home: fleet.home, env });
+      assertEquals(result.report?.hosts.map((host) => [host.name, host.status, host.error]), [
+        [INNER, "changed", undefined],
+      ], result.stdout + result.stderr);
+      const validated = await muster(["validate", "-v"], { home: fleet.home, env });
+      match(validated.stdout, new RegExp(`^ansible\\.cfg: ${project}/ansible\\.cfg$`, "m"));
+      match(validated.stdout, new RegExp(`ssh +logged in as deploy on ${INNER}:22`));
+    },
+  );
+
   await t.step("a jump host whose key changed refuses the host behind it", async () => {
     await jump.rotateHostKey();
     const result = await status(await inventoryFor({ ansible_ssh_common_args: "-o ProxyJump=jumpbox" }));
