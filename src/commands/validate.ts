@@ -16,7 +16,7 @@ import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
 import { sshRoute } from "../transport/ssh.ts";
 import type { Connection, Transport } from "../transport/transport.ts";
-import { wrapCommand } from "../transport/wrap.ts";
+import { becomeInput, wrapCommand } from "../transport/wrap.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, LOCAL_INVENTORY } from "./targets.ts";
@@ -191,7 +191,11 @@ async function validateHost(
     const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
       ? { ...needs, connection: { ...connection, become: false } }
       : needs;
-    const result = await transport.run(probeScript(probed), { become: false, signal: options.signal });
+    const result = await transport.run(probeScript(probed), {
+      become: false,
+      stdin: probeInput(probed.connection),
+      signal: options.signal,
+    });
     const probe = parseProbe(result.stdout);
     if (!probe.login) {
       const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
@@ -255,6 +259,8 @@ async function resolveCheck(
  */
 export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string {
   const { become, becomeUser } = needs.connection;
+  // With a sudo password, each sudo below reads it from a line of stdin (see probeInput).
+  const askPassword = needs.connection.becomePassword !== undefined;
   const inner = [
     `printf 'as %s %s\\n' "$(id -u)" "$(id -un)"`,
     sh`for c in ${[...PROBED_COMMANDS]}; do ` +
@@ -274,14 +280,21 @@ export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string
   const lines = [`printf 'login %s %s\\n' "$(id -u)" "$(id -un)"`];
   if (become) {
     lines.push(
-      `if muster_out=$(${
-        wrapCommand("true", { become, becomeUser })
-      } 2>&1 </dev/null); then echo 'sudo ok'; ` +
+      `if muster_out=$(${wrapCommand("true", { become, becomeUser, askPassword })} 2>&1 ${
+        askPassword ? "" : "</dev/null"
+      }); then echo 'sudo ok'; ` +
         `else printf 'sudo fail %s\\n' "$(printf '%s' "$muster_out" | head -n 1)"; exit 0; fi`,
     );
   }
-  lines.push(wrapCommand(inner, { become, becomeUser }));
+  lines.push(wrapCommand(inner, { become, becomeUser, askPassword }));
   return lines.join("\n") + "\n";
+}
+
+/** The probe's stdin: the sudo password once for each sudo of `probeScript`, if there is one. */
+function probeInput(connection: Connection): string | undefined {
+  if (!connection.become || !connection.becomePassword) return undefined;
+  const line = becomeInput(connection.becomePassword) as string;
+  return line + line;
 }
 
 /** What the probe found. */

@@ -84,6 +84,13 @@ Deno.test("sudo with a password from the inventory on a test fleet", async (t) =
     ) {
       ok(!text.includes("Pw-7f3a9"), "the password shows nowhere");
     }
+    // validate's sudo check answers sudo's question too.
+    const validated = await muster(["validate", "-i", await inventoryWith(PASSWORD), "-l", "asks"], {
+      home: fleet.home,
+    });
+    assertEquals(validated.code, 0, validated.stdout + validated.stderr);
+    match(validated.stdout, /privileges +/);
+    ok(!validated.stdout.includes("Pw-7f3a9"));
     // The password's line went to sudo's askpass, never to a shell as a command.
     const logs = await asks.sh("cat /var/log/sshd.log; cat /var/log/auth.log 2>/dev/null; true");
     ok(!logs.stdout.includes("Pw-7f3a9"));
