@@ -71,8 +71,12 @@ Deno.test("--timeout on a test fleet", async (t) => {
     );
     ok(!/Cancelled|Interrupted/.test(result.stdout + result.stderr), result.stdout + result.stderr);
     ok(elapsed < 30_000, `the run ended soon after the timeout (${Math.round(elapsed)} ms)`);
-    // Nothing half-written (no temp file of an atomic write), and nothing left running.
-    const left = await slowApply.sh(`find ${PREFIX} /etc/systemd/system -name '*.muster-tmp'; true`);
+    // Nothing half-written (no temp file of an atomic write, no staging directory: the
+    // apply script's EXIT trap ran), and nothing left running.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const left = await slowApply.sh(
+      `find ${PREFIX} /etc/systemd/system /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
+    );
     assertEquals(left.stdout.trim(), "");
     const running = await slowApply.sh("ps -eo args | grep -E '^(sleep 600|sh -s)' || true");
     assertEquals(running.stdout.trim(), "", "the stalled command and its script were ended");
