@@ -134,8 +134,15 @@ export function applyScript(
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
-    `trap 'muster_rc=$?; printf "%s\\n" "${mark}-end:$(date +%s%N)"; ` +
-    `if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}' EXIT`,
+    // The end is timed before the rollback and told after the cleanup, never in its way: a
+    // closed output cannot stop the rollback.
+    `trap 'muster_rc=$?; muster_end=$(date +%s%N) || :; ` +
+    `if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}; ` +
+    `printf "%s\\n" "${mark}-end:$muster_end" 2>/dev/null || :' EXIT`,
+    // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
+    // that the EXIT trap rolls back, with SIGPIPE ignored from then on since nobody reads
+    // the output any more. A handler (not an ignore) so that the commands run keep theirs.
+    `trap 'trap "" PIPE; exit 141' PIPE; trap 'trap "" PIPE; exit 143' TERM; trap 'trap "" PIPE; exit 129' HUP`,
   ];
   return {
     script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"),
