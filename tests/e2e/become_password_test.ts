@@ -141,7 +141,9 @@ Deno.test("sudo with a password from the inventory on a test fleet", async (t) =
     );
     const byName = Object.fromEntries(result.report!.hosts.map((host) => [host.name, host]));
     assertEquals(byName.asks.status, "failed");
+    assertEquals(byName.asks.category, "auth");
     match(byName.asks.error!, /Cannot read facts on asks: Sorry, try again/);
+    match(byName.asks.hint!, /sudo refused the password: check ansible_become_password/);
     assertEquals(byName.nopass.status, "ok", "the other host is already installed: nothing to change");
     assertEquals(result.code, 3);
     ok(!(await journal()).includes("not-the-password"));

@@ -87,6 +87,7 @@ Deno.test("services end to end on a test fleet", async (t) => {
     expectExit(result, 4);
     const steps = Object.fromEntries(result.report!.hosts[0].steps.map((s) => [s.step, s.status]));
     assertEquals([steps.services, steps.backup, steps.files], ["changed", "failed", "skipped"]);
+    assertEquals(result.report!.hosts[0].category, "install");
     for (const unit of ["flame-session-manager", "flame-object-cache", "flame-executor-manager"]) {
       assertEquals((await h1.sh(`systemctl is-active ${unit}.service`)).stdout.trim(), "active", unit);
     }
@@ -99,6 +100,7 @@ Deno.test("services end to end on a test fleet", async (t) => {
       expectExit(await run("install", ["-l", "host2", "--prefix", "/opt/flame1"]), 0);
       const second = await run("install", ["-l", "host2", "--prefix", "/opt/flame2"]);
       expectExit(second, 3);
+      assertEquals(second.report!.hosts[0].category, "install");
       match(
         second.report!.hosts[0].error!,
         /\/etc\/systemd\/system\/flame-session-manager\.service belongs to another installation: it runs \/opt\/flame1\/bin\/flame-session-manager .*, not \/opt\/flame2/,
@@ -131,7 +133,7 @@ Deno.test("services end to end on a test fleet", async (t) => {
       const result = await run("uninstall", ["-l", "host2,host3", "--prefix", "/usr/local/flame", "--force"]);
       expectExit(result, 3);
       const host3 = result.report!.hosts.find((h) => h.name === "host3")!;
-      assertEquals([host3.status, host3.exitCode], ["failed", 3]);
+      assertEquals([host3.status, host3.exitCode, host3.category], ["failed", 3, "service"]);
       match(host3.error!, /flame-executor-manager did not stop within 30s; going on/);
       await h3.sh("mv /usr/local/bin/systemctl.real /usr/local/bin/systemctl");
       await h3.sh("systemctl stop flame-executor-manager.service");
@@ -190,6 +192,7 @@ Deno.test("services end to end on a test fleet", async (t) => {
         home: fleet.home,
       });
       expectExit(result, 5);
+      assertEquals(result.report!.hosts[0].category, "service");
       const error = result.report!.hosts[0].error!;
       match(
         error,

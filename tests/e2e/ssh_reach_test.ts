@@ -50,6 +50,7 @@ Deno.test("hosts behind a jump host, ssh config and SSH arguments on a test flee
     await rejects(lookup(INNER));
     const result = await status(await inventoryFor({}));
     assertEquals(result.report?.hosts[0].status, "unreachable", result.stdout + result.stderr);
+    assertEquals(result.report!.hosts[0].category, "network");
     match(result.report!.hosts[0].error!, /host name not found/);
   });
 
@@ -164,6 +165,7 @@ Deno.test("hosts behind a jump host, ssh config and SSH arguments on a test flee
     const result = await status(await inventoryFor({ ansible_ssh_common_args: "-o ProxyJump=jumpbox" }));
     const host = result.report!.hosts[0];
     assertEquals(host.status, "unreachable");
+    assertEquals(host.category, "host-key");
     match(
       host.error!,
       new RegExp(`Cannot connect to deploy@${INNER}:22: through jump host jumpbox: .*host key changed`),

@@ -59,6 +59,7 @@ Deno.test("--timeout on a test fleet", async (t) => {
     assertEquals(byName.quick.status, "changed");
     assertEquals(byName.slowfacts.status, "failed");
     assertEquals(byName.slowfacts.exitCode, 3);
+    assertEquals([byName.slowfacts.category, byName.slowapply.category], ["network", "network"]);
     assertEquals(
       byName.slowfacts.error,
       "Timed out after 6 s on slowfacts while gathering facts (--timeout)",
