@@ -6,22 +6,27 @@ import { cleanFinishStep, cleanStep } from "./clean.ts";
 import { directoriesStep } from "./directories.ts";
 import { fileStep } from "./files.ts";
 import { packagesStep } from "./packages.ts";
+import { keepStep, type ReleaseOptions, switchStep } from "../release/mod.ts";
 
 export { cleanFinishStep, cleanStep };
 
 /**
  * `install`: layout, artifacts, Python packages and the app's files, in that order. With
  * `managed`, a kept file (configuration) that differs from the inventory's is replaced.
+ * What the artifacts and packages replace is kept as a release (and put back when a later
+ * step fails); what they bring becomes the current release.
  */
 export function installSteps(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { managed?: boolean } = {},
+  options: { managed?: boolean; releases?: ReleaseOptions } = {},
 ): Step[] {
   return [
     directoriesStep(spec),
+    keepStep(spec, artifacts, options.releases),
     binariesStep(spec, artifacts),
     packagesStep(spec, artifacts),
+    switchStep(spec, artifacts, options.releases),
     ...(spec.app.definition.files ?? []).map((file) => fileStep(spec, file, options)),
   ];
 }

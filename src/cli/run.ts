@@ -59,6 +59,7 @@ export async function runCommand(
       extraVars: await parseExtraVars(flags.extraVars, { vault }),
       hostKeyChecking: flags.hostKeyChecking,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
+      argv: invocation.argv,
       signal: controller.signal,
       emit: (event) => {
         journal.onEvent(event);

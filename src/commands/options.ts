@@ -22,4 +22,6 @@ export interface CommonOptions extends FleetOptions {
   hostTimeoutMs?: number;
   /** Receives the run's events. */
   emit?: Emit;
+  /** The command line as typed, recorded by the host lock and the audit trail. @default the command's name */
+  argv?: string[];
 }

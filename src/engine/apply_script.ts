@@ -7,6 +7,8 @@ export interface ApplyUnit {
   changes: Change[];
   /** Shell run when this step or a later one fails, to undo it. */
   rollback?: string;
+  /** Shell run at the script's end whatever happened, once this step started (after rollbacks). */
+  finally?: string;
 }
 
 /** A file to send to the host before the script runs. */
@@ -102,6 +104,11 @@ export function applyScript(
     )
     .filter(Boolean)
     .reverse();
+  const finals = units
+    .map((unit, index) =>
+      unit.finally ? `  if [ "$muster_step" -ge ${index} ]; then ${unit.finally}\n  fi` : ""
+    )
+    .filter(Boolean);
   const mark = `@@muster-${nonce}`;
   const prelude = [
     "set -e",
@@ -123,7 +130,10 @@ export function applyScript(
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
-    `trap 'muster_rc=$?; if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${
+    "muster_finally() {",
+    ...(finals.length ? finals : ["  :"]),
+    "}",
+    `trap 'muster_rc=$?; set +e; if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; rm -rf ${
       quote(stage)
     }' EXIT`,
   ];
