@@ -63,11 +63,19 @@ export interface FoundLock {
   text: string;
 }
 
-/** The app's lock on the host, if any. */
-export function lockFact(app: App): Fact<FoundLock | undefined> {
+/**
+ * The lock file's name of an installation: the app and its prefix (`flame_usr_local_flame.lock`),
+ * so installations of one app in two prefixes are changed independently.
+ */
+export function lockName(app: App, prefix: string): string {
+  return `${app.name}_${prefix.replace(/^\/+/, "").replace(/[^A-Za-z0-9_.-]/g, "_")}.lock`;
+}
+
+/** The installation's lock on the host, if any. */
+export function lockFact(app: App, prefix: string): Fact<FoundLock | undefined> {
   return {
-    key: `lock:${app.name}`,
-    command: `cat -- ${STATE_DIR}/locks/${quote(`${app.name}.lock`)} 2>/dev/null; true`,
+    key: `lock:${lockName(app, prefix)}`,
+    command: `cat -- ${STATE_DIR}/locks/${quote(lockName(app, prefix))} 2>/dev/null; true`,
     parse(output) {
       const text = output.trim();
       if (!text) return undefined;
@@ -131,8 +139,8 @@ export interface LockOptions {
  */
 export function lockStep(options: LockOptions): Step {
   const { app, holder } = options;
-  const lock = lockFact(app);
-  const lockFile = `"$muster_state"/locks/${quote(`${app.name}.lock`)}`;
+  const lock = lockFact(app, options.prefix);
+  const lockFile = `"$muster_state"/locks/${quote(lockName(app, options.prefix))}`;
   const marker = currentMarker(options.prefix);
   return {
     role: "lock",
@@ -184,9 +192,9 @@ export function lockStep(options: LockOptions): Step {
   };
 }
 
-/** `lock release`: removes the app's lock on the host, whoever holds it. */
-export function lockReleaseStep(app: App): Step {
-  const lock = lockFact(app);
+/** `lock release`: removes the installation's lock on the host, whoever holds it. */
+export function lockReleaseStep(app: App, prefix: string): Step {
+  const lock = lockFact(app, prefix);
   return {
     role: "lock",
     name: "release",
@@ -197,9 +205,9 @@ export function lockReleaseStep(app: App): Step {
       if (!found) return [];
       return [{
         action: "remove",
-        target: `lock ${app.name}`,
+        target: `lock ${app.name} ${prefix}`,
         detail: `held by ${describeHolder(found.holder)}`,
-        ops: [shOp(`rm -f -- ${STATE_DIR}/locks/${quote(`${app.name}.lock`)}`)],
+        ops: [shOp(`rm -f -- ${STATE_DIR}/locks/${quote(lockName(app, prefix))}`)],
       }];
     },
   };
