@@ -167,9 +167,9 @@ export function switchStep(spec: AppSpec, artifacts: Artifacts, options: Release
         );
         if (!changing) return [];
         return [{
-          action: "change",
+          action: before ? "change" : "create",
           target: "release",
-          detail: `${releaseLabel(before)} -> (to be built)`,
+          detail: before ? `${releaseLabel(before)} -> (to be built)` : "(to be built)",
           ops: [],
         }];
       }

@@ -17,10 +17,11 @@ import type { HostResult, RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
 import type { App } from "../app/app.ts";
+import { type AppSpec, appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { appOf, loadTargets, type Target } from "./targets.ts";
+import { appOf, loadTargets } from "./targets.ts";
 
 export type { AuditEntry, FoundLock, Holder };
 
@@ -63,15 +64,16 @@ export function staleness(now = new Date(), maxAgeMs?: number) {
  */
 export async function queryHosts<T>(
   command: string,
-  options: CommonOptions,
-  steps: (app: App, target: Target) => { steps: Step[]; read: () => T | undefined },
+  options: CommonOptions & SpecFlags,
+  steps: (spec: AppSpec) => { steps: Step[]; read: () => T | undefined },
   field: string,
 ): Promise<RunReport> {
   const startedAt = new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
   const app = await appOf(options);
-  const { targets } = await loadTargets(options);
-  const queries = targets.map((target) => steps(app, target));
+  const { inventory, targets } = await loadTargets(options);
+  const stamp = stampOf(startedAt);
+  const queries = targets.map((target) => steps(appSpec(app, inventory, target, options, { stamp })));
   const outcome = await runJobs(
     targets.map((target, i) => ({ connection: target.connection, steps: queries[i].steps })),
     { ...options, dryRun: true, emit, unreachableExitCode: 1, connect: connectorFor(options) },
@@ -107,10 +109,10 @@ export interface LockState {
 }
 
 /** `muster lock status`: each host's lock for the app: free, or who holds it and whether that one is gone. */
-export function lockStatus(options: CommonOptions): Promise<RunReport> {
+export function lockStatus(options: CommonOptions & SpecFlags): Promise<RunReport> {
   const by = staleness();
-  return queryHosts<LockState>("lock status", options, (app) => {
-    const query = readingStep(lockFact(app), "status");
+  return queryHosts<LockState>("lock status", options, (spec) => {
+    const query = readingStep(lockFact(spec.app, spec.prefix), "status");
     return {
       steps: query.steps,
       read: () => {
@@ -124,13 +126,19 @@ export function lockStatus(options: CommonOptions): Promise<RunReport> {
 }
 
 /** `muster lock release`: removes the app's lock on each selected host, whoever holds it. */
-export async function lockRelease(options: CommonOptions & { dryRun?: boolean }): Promise<RunReport> {
+export async function lockRelease(
+  options: CommonOptions & SpecFlags & { dryRun?: boolean },
+): Promise<RunReport> {
   const startedAt = new Date();
   const emit = options.emit ?? ((_: RunEvent) => {});
   const app = await appOf(options);
-  const { targets } = await loadTargets(options);
+  const { inventory, targets } = await loadTargets(options);
+  const stamp = stampOf(startedAt);
   const outcome = await runJobs(
-    targets.map((target) => ({ connection: target.connection, steps: [lockReleaseStep(app)] })),
+    targets.map((target) => ({
+      connection: target.connection,
+      steps: [lockReleaseStep(app, appSpec(app, inventory, target, options, { stamp }).prefix)],
+    })),
     {
       ...options,
       dryRun: options.dryRun ?? false,
@@ -147,7 +155,7 @@ export function audit(options: CommonOptions & { count?: number }): Promise<RunR
   return queryHosts<AuditEntry[]>(
     "audit",
     options,
-    (app) => readingStep(auditFact(app, options.count ?? 20), "audit"),
+    (spec) => readingStep(auditFact(spec.app, options.count ?? 20), "audit"),
     "audit",
   );
 }

@@ -77,12 +77,8 @@ export interface HostReleases {
 }
 
 /** `muster releases`: each host's kept releases and which one is in place. */
-export async function releases(options: CommonOptions & SpecFlags): Promise<RunReport> {
-  const app = await appOf(options);
-  const { inventory } = await loadTargets({ ...options, emit: undefined });
-  const stamp = stampOf(new Date());
-  return queryHosts<HostReleases>("releases", options, (_app, target) => {
-    const spec = appSpec(app, inventory, target, options, { stamp });
+export function releases(options: CommonOptions & SpecFlags): Promise<RunReport> {
+  return queryHosts<HostReleases>("releases", options, (spec) => {
     let found: HostReleases | undefined;
     return {
       steps: [{

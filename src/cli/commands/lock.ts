@@ -6,15 +6,18 @@ import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts
 import type { Io } from "../io.ts";
 import { runCommand } from "../run.ts";
 
+const PREFIX_HELP = "installation prefix (default: the app's PREFIX_prefix variable, else its default)";
+
 /** `muster lock status` and `muster lock release`. */
 export function lockCommand(io: Io) {
   const lock = new Command("lock").description("the run lock each host holds while a run changes it");
   lock.addCommand(
     withCommonOptions(withAppOption(new Command("status")))
       .description("show which hosts are locked, by whom (user@controller, pid, command, since when)")
+      .option("--prefix <dir>", PREFIX_HELP)
       .action(async (own) => {
         const flags = own as typeof own & CommonFlags;
-        await runCommand(io, flags, (context) => lockStatus(context.common), {
+        await runCommand(io, flags, (context) => lockStatus({ ...context.common, prefix: flags.prefix }), {
           epilogue: (report, style) => renderLocks(report, style),
         });
       }) as unknown as Command,
@@ -22,12 +25,16 @@ export function lockCommand(io: Io) {
   lock.addCommand(
     withCommonOptions(withAppOption(new Command("release")))
       .description("remove the lock of each selected host, whoever holds it (a run that is gone)")
+      .option("--prefix <dir>", PREFIX_HELP)
       .option("--dry-run", "print which locks would be removed, change nothing", false)
       .action(async (own) => {
         const flags = own as typeof own & CommonFlags;
-        await runCommand(io, flags, (context) => lockRelease({ ...context.common, dryRun: flags.dryRun }), {
-          plan: flags.dryRun,
-        });
+        await runCommand(
+          io,
+          flags,
+          (context) => lockRelease({ ...context.common, prefix: flags.prefix, dryRun: flags.dryRun }),
+          { plan: flags.dryRun },
+        );
       }) as unknown as Command,
   );
   return lock;
