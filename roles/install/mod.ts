@@ -14,19 +14,21 @@ export { cleanFinishStep, cleanStep };
  * `install`: layout, artifacts, Python packages and the app's files, in that order. With
  * `managed`, a kept file (configuration) that differs from the inventory's is replaced.
  * What the artifacts and packages replace is kept as a release (and put back when a later
- * step fails); what they bring becomes the current release.
+ * step fails); what they bring becomes the current release (`releases: false`: neither, for
+ * `status`, whose drift is in the files themselves).
  */
 export function installSteps(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { managed?: boolean; releases?: ReleaseOptions } = {},
+  options: { managed?: boolean; releases?: ReleaseOptions | false } = {},
 ): Step[] {
+  const releases = options.releases;
   return [
     directoriesStep(spec),
-    keepStep(spec, artifacts, options.releases),
+    ...(releases === false ? [] : [keepStep(spec, artifacts, releases)]),
     binariesStep(spec, artifacts),
     packagesStep(spec, artifacts),
-    switchStep(spec, artifacts, options.releases),
+    ...(releases === false ? [] : [switchStep(spec, artifacts, releases)]),
     ...(spec.app.definition.files ?? []).map((file) => fileStep(spec, file, options)),
   ];
 }

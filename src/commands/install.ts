@@ -49,7 +49,7 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
 export function installPlaybook(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { repair?: boolean; releases?: ReleaseOptions } = {},
+  options: { repair?: boolean; releases?: ReleaseOptions | false } = {},
 ): Step[] {
   return [
     cleanStep(spec),

@@ -126,7 +126,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
  * with checksums that cannot be known (nothing built) left out of the comparison.
  */
 export function statusPlaybook(spec: AppSpec, artifacts: Artifacts): Step[] {
-  return installPlaybook(spec, artifacts, { repair: true }).map((step) => {
+  return installPlaybook(spec, artifacts, { repair: true, releases: false }).map((step) => {
     if (step.role === "systemd" && step.name === "services") {
       return { ...step, plan: (facts) => step.plan(facts, []) };
     }
