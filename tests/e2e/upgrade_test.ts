@@ -194,7 +194,7 @@ Deno.test("upgrades, health-gated rollouts, rollback, locks and the audit trail 
         started: new Date().toISOString(),
       });
       await h1.sh(
-        `mkdir -p /var/lib/muster/locks && printf '%s\\n' '${lock}' > /var/lib/muster/locks/flame.lock`,
+        `mkdir -p /var/lib/muster/locks && printf '%s\\n' '${lock}' > /var/lib/muster/locks/flame_usr_local_flame.lock`,
       );
       try {
         const refused = await install(["-l", "host1"]);
@@ -232,7 +232,7 @@ Deno.test("upgrades, health-gated rollouts, rollback, locks and the audit trail 
       started: new Date().toISOString(),
     });
     await h2.sh(
-      `mkdir -p /var/lib/muster/locks && printf '%s\\n' '${lock}' > /var/lib/muster/locks/flame.lock`,
+      `mkdir -p /var/lib/muster/locks && printf '%s\\n' '${lock}' > /var/lib/muster/locks/flame_usr_local_flame.lock`,
     );
     expectExit(await install(["-l", "host2"]), 1);
     const released = await muster(["lock", "release", "--app", app, "-i", inventory, "-l", "host2"], {
@@ -283,7 +283,8 @@ Deno.test("upgrades, health-gated rollouts, rollback, locks and the audit trail 
     let held = false;
     for (let i = 0; i < 120 && !held; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      held = (await h4.sh("[ -f /var/lib/muster/locks/slow.lock ] && echo held")).stdout.trim() === "held";
+      held = (await h4.sh("[ -f /var/lib/muster/locks/slow_opt_slow.lock ] && echo held")).stdout.trim() ===
+        "held";
     }
     ok(held, "the first run took the lock");
     const second = await slowRun();
