@@ -112,7 +112,8 @@ export function keepStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOp
       if (!state.releases.some((release) => release.id === wanted.id)) failed = wanted.id;
       previous = stored ?? {
         id: installed,
-        stored: now.toISOString(),
+        // Just before the release that replaces it, so "the previous one" is never ambiguous.
+        stored: new Date(now.getTime() - 1).toISOString(),
         files: shape.artifactPaths.filter((path) => state.sums.has(path)),
         dirs: shape.dirs,
       };

@@ -37,10 +37,12 @@ export function buildProgram(io: Io): Command {
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
   program.addCommand(appsCommand(io) as unknown as Command);
-  for (const command of program.commands) {
+  const wire = (command: Command, path: string) => {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
-      .showHelpAfterError(`(run muster ${command.name()} --help for usage)`);
-  }
+      .showHelpAfterError(`(run muster ${path} --help for usage)`);
+    for (const sub of command.commands) wire(sub as Command, `${path} ${sub.name()}`);
+  };
+  for (const command of program.commands) wire(command as Command, command.name());
   return program as unknown as Command;
 }
 
