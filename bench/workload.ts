@@ -10,7 +10,7 @@ import { templateContext } from "../roles/install/files.ts";
 import { unitFile } from "../roles/systemd/units.ts";
 import { under, UNIT_DIR } from "../src/app/app.ts";
 import { loadApp } from "../src/app/load.ts";
-import { render } from "../src/app/render.ts";
+import { render } from "../src/template/render.ts";
 import type { AppSpec } from "../src/app/spec.ts";
 
 const flame = await loadApp("flame");

@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { unitFile } from "../../roles/systemd/units.ts";
 import { templateContext } from "../../roles/install/files.ts";
-import { render } from "../../src/app/render.ts";
+import { render } from "../../src/template/render.ts";
 import { flame, flameSpec } from "../../src/app/testing.ts";
 import type { Facts } from "../../src/engine/fact.ts";
 

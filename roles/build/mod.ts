@@ -28,6 +28,7 @@ import type { Artifact, Artifacts, WheelSet } from "../../src/app/artifacts.ts";
 import type { Emit } from "../../src/engine/events.ts";
 import { BuildLog } from "./build_log.ts";
 import { cargoBuild } from "./cargo.ts";
+import { runBuildCommands } from "./commands.ts";
 import { sha256File } from "./sha256.ts";
 import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
 import { choosePython } from "./python.ts";
@@ -56,6 +57,10 @@ export interface BuildOptions {
   binaries: string[];
   /** Files taken as they are from the source: artifact name and path in the source. */
   sourceFiles?: Array<{ name: string; path: string }>;
+  /** Paths the source must have (the app's `source.requires`), checked before anything runs. */
+  requires?: readonly string[];
+  /** The app's own build commands, run in the source directory first (not in a dry run or with skipBuild). */
+  commands?: readonly string[];
   /** The Python wheels needed by the selected hosts' packages. */
   wheels: WheelBuild[];
   /** Where the build log goes. @default `$XDG_STATE_HOME/muster/logs` (else a temporary directory) */
@@ -112,8 +117,20 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
       }
     }
 
-    if (building) {
+    for (const path of options.requires ?? []) {
+      if (!(await _stat(join(source.dir, path)))) {
+        throw new UsageError(`Not a ${title} source: ${source.dir} has no ${path}`, {
+          hint: `Pass --src-dir with a ${title} source checkout`,
+        });
+      }
+    }
+    const commands = options.commands ?? [];
+    if (commands.length > 0 && !options.dryRun && !options.skipBuild) {
       log = await BuildLog.create(options.logDir);
+      await runBuildCommands(commands, { dir: source.dir, log, emit, verbose: options.verbose, signal });
+    }
+    if (building) {
+      log ??= await BuildLog.create(options.logDir);
       await cargoBuild({
         dir: source.dir,
         workspace: workspace!,
@@ -129,6 +146,11 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
     const found = new Map<string, Artifact>();
     for (const file of options.sourceFiles ?? []) {
       const path = join(source.dir, file.path);
+      // A dry run runs no build command: a file one makes is planned as yet to be built.
+      if (options.dryRun && !(await _stat(path))?.isFile) {
+        found.set(file.name, { name: file.name, path, sha256: "", size: 0 });
+        continue;
+      }
       if (!(await _stat(path))?.isFile) {
         throw new UsageError(`The source has no ${file.path} (artifact ${file.name}) in ${source.dir}`, {
           hint: `Pass --src-dir with a ${title} source checkout`,

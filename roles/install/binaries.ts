@@ -1,7 +1,8 @@
 import { type Change, shOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
-import { pathsFact, sha256Fact } from "../../src/facts/files.ts";
+import { pathsFact } from "../../src/facts/files.ts";
+import { quickSumsFact, recordPath, recordSums } from "../../src/facts/quick_sums.ts";
 import type { Artifacts } from "../../src/app/artifacts.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
@@ -11,12 +12,18 @@ import { attributesChange, cleaning, ownerOf } from "./context.ts";
  * `install`: the artifacts of the host's profiles (binaries), each in its directory with its
  * mode, sent only when their checksum differs; the app's artifacts of other profiles are removed.
  */
-export function binariesStep(spec: AppSpec, artifacts: Artifacts): Step {
+export function binariesStep(
+  spec: AppSpec,
+  artifacts: Artifacts,
+  options: { checksum?: boolean } = {},
+): Step {
   const { app } = spec;
   const wanted = app.artifactsFor(spec.profiles);
   const all = app.artifacts.map((name) => app.artifactPath(spec.prefix, name));
   const states = pathsFact(all);
-  const sums = sha256Fact(all);
+  // A rerun hashes only what changed since muster recorded it (see quick_sums.ts); --checksum, all.
+  const record = recordPath(app.name, spec.prefix);
+  const sums = quickSumsFact(all, record, options);
   return {
     role: "install",
     name: "binaries",
@@ -65,6 +72,13 @@ export function binariesStep(spec: AppSpec, artifacts: Artifacts): Step {
           });
         }
       }
+      // Once the files are as wanted, record them: the next run hashes only what changes after.
+      const known = wanted.map((name) => ({
+        path: app.artifactPath(spec.prefix, name),
+        sha256: artifacts.files.get(name)!.sha256,
+      }));
+      const last = changes.findLast((change) => change.ops.length > 0);
+      if (last && known.every((file) => file.sha256)) last.ops.push(shOp(recordSums(known, record)));
       return changes;
     },
     verify() {

@@ -5,7 +5,7 @@ import type { Step } from "../../src/engine/step.ts";
 import { contentFact, pathsFact } from "../../src/facts/files.ts";
 import type { FileDecl } from "../../src/app/definition.ts";
 import { parseMode } from "../../src/app/app.ts";
-import { render } from "../../src/app/render.ts";
+import { overlay, render } from "../../src/template/render.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { cleaning, ownerOf } from "./context.ts";
@@ -25,7 +25,7 @@ export function appFacts(spec: AppSpec): Map<string, Fact<string>> {
 export function templateContext(spec: AppSpec, facts: Facts): Record<string, unknown> {
   const values: Record<string, string> = {};
   for (const [name, fact] of appFacts(spec)) values[name] = facts.get(fact);
-  return { ...spec.vars, facts: values };
+  return overlay(spec.vars, { facts: values });
 }
 
 /**

@@ -20,13 +20,13 @@ export { cleanFinishStep, cleanStep };
 export function installSteps(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { managed?: boolean; releases?: ReleaseOptions | false } = {},
+  options: { managed?: boolean; checksum?: boolean; releases?: ReleaseOptions | false } = {},
 ): Step[] {
   const releases = options.releases;
   return [
     directoriesStep(spec),
     ...(releases === false ? [] : [keepStep(spec, artifacts, releases)]),
-    binariesStep(spec, artifacts),
+    binariesStep(spec, artifacts, { checksum: options.checksum }),
     packagesStep(spec, artifacts),
     ...(releases === false ? [] : [switchStep(spec, artifacts, releases)]),
     ...(spec.app.definition.files ?? []).map((file) => fileStep(spec, file, options)),

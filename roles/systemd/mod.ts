@@ -11,6 +11,7 @@ import { cleaning, prefixFact, systemWide } from "../install/context.ts";
 import { textFileChanges } from "../install/text_file.ts";
 import { unitFile } from "./units.ts";
 import { systemctlAction, waitFor } from "./wait.ts";
+import { overlay } from "../../src/template/render.ts";
 
 /** Steps whose changes do not restart a service: they only prepare the host. */
 const NO_RESTART = ["clean", "account", "directories"];
@@ -101,7 +102,7 @@ export function configuredSpec(spec: AppSpec, facts: Facts, kept: ReturnType<typ
     const text = facts.get(content);
     if (text !== undefined) files.set(path, text);
   }
-  return files.size ? { ...spec, vars: { ...spec.vars, ...spec.app.module.discover(files).vars } } : spec;
+  return files.size ? { ...spec, vars: overlay(spec.vars, spec.app.module.discover(files).vars) } : spec;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ServiceDecl } from "../../src/app/definition.ts";
-import { render } from "../../src/app/render.ts";
+import { overlay, render } from "../../src/template/render.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 
 /**
@@ -12,7 +12,7 @@ export function unitFile(spec: AppSpec, service: ServiceDecl): string {
   const { app } = spec;
   const here = app.servicesFor(spec.profiles).map((s) => s.name);
   const after = (service.after ?? []).filter((name) => here.includes(name)).map((name) => `${name}.service`);
-  const context = { ...spec.vars, service: { ...service, after_here: after } };
+  const context = overlay(spec.vars, { service: { ...service, after_here: after } });
   const where = `${app.file}: services.${service.name}`;
   if (service.unit_template) {
     return render(

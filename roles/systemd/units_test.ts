@@ -64,3 +64,23 @@ Deno.test("unitFile() output passes the real systemd-analyze verify", async () =
     await Deno.remove(unitDir, { recursive: true });
   }
 });
+
+Deno.test("unitFile() renders a service's own unit template, with the service and the app's variables", async () => {
+  const { App } = await import("../../src/app/app.ts");
+  const definition = structuredClone(flame.definition);
+  definition.services![0].unit_template = "fsm.service.j2";
+  const app = new App(definition, {
+    dir: flame.dir,
+    file: flame.file,
+    templates: new Map([
+      ["flame-cluster.yaml.j2", flame.template("flame-cluster.yaml.j2")],
+      ["flmenv.sh.j2", flame.template("flmenv.sh.j2")],
+      [
+        "fsm.service.j2",
+        "[Service]\nExecStart={{ flame_prefix }}/bin/{{ service.name }} --after '{{ service.after_here | join(' ') }}'\n",
+      ],
+    ]),
+  });
+  const unit = unitFile({ ...spec("/opt/flame", ["control-plane"]), app }, app.services[0]);
+  assertEquals(unit, "[Service]\nExecStart=/opt/flame/bin/flame-session-manager --after ''\n");
+});

@@ -1,5 +1,5 @@
 import type { CheckDecl, ServiceDecl } from "../../src/app/definition.ts";
-import { render, urlPart } from "../../src/app/render.ts";
+import { render, urlPart } from "../../src/template/render.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { raw, sh } from "../../src/transport/quote.ts";
 

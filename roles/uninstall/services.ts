@@ -8,7 +8,6 @@ import { unitBelongs, unitStatesFact } from "../../src/facts/services.ts";
 import { type App, UNIT_DIR } from "../../src/app/app.ts";
 import type { ServiceDecl } from "../../src/app/definition.ts";
 
-export { unitBelongs };
 import { sh } from "../../src/transport/quote.ts";
 import { SUDO_HINT } from "./checks.ts";
 import type { UninstallSpec } from "./spec.ts";

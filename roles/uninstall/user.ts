@@ -3,7 +3,7 @@ import { MusterError, UninstallExit } from "../../src/engine/errors.ts";
 import type { Facts } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { accountFact, identityFact, processesFact } from "../../src/facts/identity.ts";
-import { render } from "../../src/app/render.ts";
+import { overlay, render } from "../../src/template/render.ts";
 import { sh } from "../../src/transport/quote.ts";
 import { SUDO_HINT } from "./checks.ts";
 import { ownServices } from "./services.ts";
@@ -16,7 +16,7 @@ import type { UninstallSpec } from "./spec.ts";
 export function otherProcesses(facts: Facts, spec: UninstallSpec): string[] {
   const services = ownServices(facts, spec.app, spec.prefix).flatMap((service) => {
     try {
-      const vars = { ...spec.vars, [spec.app.varName("prefix")]: spec.prefix };
+      const vars = overlay(spec.vars, { [spec.app.varName("prefix")]: spec.prefix });
       return [render(service.exec, vars, `services.${service.name}.exec`).trim().split(/\s+/)[0]];
     } catch {
       return [];

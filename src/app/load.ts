@@ -200,6 +200,11 @@ function checkReferences(
     check("packages", packages);
     check("services", services);
   }
+  for (const [name, artifact] of Object.entries(app.artifacts)) {
+    if (artifact.from === "cargo" && !app.build.cargo) {
+      fail(["artifacts", name, "from"], `'${name}' comes from cargo, but build.cargo is not true`, []);
+    }
+  }
   for (const [name, pkg] of Object.entries(app.packages ?? {})) {
     if (!wheels.includes(pkg.wheel)) {
       fail(["packages", name, "wheel"], `'${pkg.wheel}' is not a wheel of build.wheels`, wheels);

@@ -53,3 +53,11 @@ Deno.test("loadApp() knows the built-in apps and suggests one for a typo", async
   );
   await rejects(() => loadApp("/nonexistent/app"), /has no app\.yaml/);
 });
+
+Deno.test("parseDefinition() refuses an artifact from cargo when the app builds nothing with cargo", () => {
+  const bad = text.replace("  cargo: true\n", "  cargo: false\n");
+  assertThrows(
+    () => parseDefinition(bad, "app.yaml"),
+    /Invalid application definition at artifacts\.flame-session-manager\.from: 'flame-session-manager' comes from cargo, but build\.cargo is not true/,
+  );
+});

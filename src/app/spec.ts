@@ -9,6 +9,8 @@ import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { Connection } from "../transport/transport.ts";
 import type { App, TopologyHost } from "./app.ts";
 import { checkPrefix } from "./prefix.ts";
+import { templatedVars } from "../inventory/templated.ts";
+import { overlay } from "../template/render.ts";
 import { appVarsOf } from "./vars.ts";
 
 /** The wanted state of an app on one host. */
@@ -90,15 +92,15 @@ export function appSpec(
     serviceUser: app.definition.user.name,
     readyTimeoutS: flags.readyTimeout ?? 30,
     stamp: context.stamp,
-    vars: {
-      ...target.host.vars,
+    // The host's variables evaluated when a template uses them (getters), the app's on top.
+    vars: overlay(templatedVars(target.host, inventory, context.env), {
       ...vars,
       inventory_hostname: target.host.name,
       [name("prefix")]: prefix,
       [name("systemd")]: systemd,
       [name("enable")]: enable,
       [app.profilesVar]: profiles,
-    },
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { InventoryError } from "../engine/errors.ts";
 import { parseBoolean } from "../inventory/connection.ts";
 import { numberOf } from "../inventory/float.ts";
+import { templatedVars } from "../inventory/templated.ts";
 import { revealVaultValues } from "../inventory/vault.ts";
 import { didYouMean } from "../inventory/suggest.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
@@ -110,7 +111,8 @@ export function appVarsOf(app: App, host: InventoryHost, inventory: Inventory): 
   const prefix = app.definition.vars_prefix;
   const names = Object.keys(declared).map((short) => prefix + short);
   const result: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(host.vars)) {
+  const evaluated = templatedVars(host, inventory);
+  for (const name of Object.keys(host.vars)) {
     if (!name.startsWith(prefix)) continue;
     const decl = declared[name.slice(prefix.length)];
     if (!decl) {
@@ -121,7 +123,9 @@ export function appVarsOf(app: App, host: InventoryHost, inventory: Inventory): 
       );
     }
     // An empty value (`flame_prefix:`) means "not set", as for Ansible's defaults.
-    if (value === null) continue;
+    if (host.vars[name] === null) continue;
+    // Jinja2 in the value is evaluated now that it is used.
+    const value = evaluated[name];
     // A vault-encrypted value is used decrypted (and masked wherever muster shows it).
     const parsed = schemaOf(decl).safeParse(revealVaultValues(value));
     if (!parsed.success) {

@@ -1,17 +1,18 @@
 import { resolve } from "node:path";
 import { stringify } from "yaml";
-import { MusterError, UsageError } from "../engine/errors.ts";
+import { UsageError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 import { type App, UNIT_DIR } from "../app/app.ts";
-import { render } from "../app/render.ts";
+import { render } from "../template/render.ts";
 import { defaultPrefix } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { Fact } from "../engine/fact.ts";
+import { prepareHost } from "../engine/host.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, loadTargets, type Target } from "./targets.ts";
@@ -75,7 +76,6 @@ export async function discover(options: DiscoverOptions): Promise<DiscoverReport
     targets,
     { ...options, serial: undefined, maxFailPercent: undefined },
     async (target) => {
-      emit({ type: "host-start", host: target.host.name });
       const result = await discoverHost(app, target, inventory, options, emit, (installation) => {
         found[target.host.name] = installation;
       });
@@ -118,30 +118,34 @@ async function discoverHost(
 ): Promise<HostResult> {
   const started = performance.now();
   const { host, connection } = target;
-  let transport: Transport;
-  emit({ type: "host-phase", host: host.name, phase: "connect" });
+  const prefixVar = appVarsOf(app, host, inventory)[app.varName("prefix")] as string | undefined;
+  const candidates = [...new Set([prefixVar, defaultPrefix(app, options.env)])]
+    .filter((prefix): prefix is string => Boolean(prefix));
+  const fact = discoveryFact(app, candidates);
+  // The engine connects and reads the facts, in one command, as for every other command.
+  const prepared = await prepareHost(
+    {
+      connection,
+      steps: [{ role: "discover", name: "installation", exitCode: 1, facts: [fact], plan: () => [] }],
+    },
+    {
+      connect: connectorFor(options),
+      emit,
+      unreachableExitCode: 1,
+      signal: options.signal,
+    },
+  );
   try {
-    transport = await connectorFor(options)(connection);
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    return hostResult(target, { status: "unreachable", exitCode: 1, error: error.message, started });
-  }
-  try {
-    const prefixVar = appVarsOf(app, host, inventory)[app.varName("prefix")] as string | undefined;
-    const candidates = [...new Set([prefixVar, defaultPrefix(app, options.env)])]
-      .filter((prefix): prefix is string => Boolean(prefix));
-    emit({ type: "host-phase", host: host.name, phase: "facts" });
-    const result = await transport.run(discoveryScript(app, candidates), { signal: options.signal });
-    const facts = parseDiscovery(result.stdout);
-    if (result.code !== 0 && facts.prefixes.size === 0 && facts.units.size === 0) {
-      const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
+    if (prepared.failure) {
+      const { error, unreachable } = prepared.failure;
       return hostResult(target, {
-        status: "failed",
+        status: unreachable ? "unreachable" : "failed",
         exitCode: 1,
-        error: `Cannot look for ${app.title}: ${reason}`,
+        error: unreachable ? error.message : `Cannot look for ${app.title}: ${error.message}`,
         started,
       });
     }
+    const facts = prepared.facts!.get(fact);
     const { installation, warnings } = describeInstallation(app, facts, candidates);
     if (!installation) {
       return hostResult(target, {
@@ -172,12 +176,19 @@ async function discoverHost(
         ...(warnings.length ? { warnings } : {}),
       },
     });
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    return hostResult(target, { status: "failed", exitCode: 1, error: error.message, started });
   } finally {
-    await transport.close().catch(() => {});
+    await prepared.transport?.close().catch(() => {});
   }
+}
+
+/** The discovery command as a fact: what the host has of the app, parsed. */
+export function discoveryFact(app: App, candidates: string[]): Fact<DiscoveryFacts> {
+  const command = discoveryScript(app, candidates);
+  return {
+    key: `discover:${app.name}:${candidates.join(",")}`,
+    command,
+    parse: (output) => parseDiscovery(output),
+  };
 }
 
 /** The kept files (`policy: keep`) of the app: what `discover` reads back. */

@@ -49,12 +49,16 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
 export function installPlaybook(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { repair?: boolean; releases?: ReleaseOptions | false } = {},
+  options: { repair?: boolean; checksum?: boolean; releases?: ReleaseOptions | false } = {},
 ): Step[] {
   return [
     cleanStep(spec),
     userStep(spec),
-    ...installSteps(spec, artifacts, { managed: options.repair, releases: options.releases }),
+    ...installSteps(spec, artifacts, {
+      managed: options.repair,
+      checksum: options.checksum,
+      releases: options.releases,
+    }),
     unitsStep(spec),
     servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
@@ -86,6 +90,8 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
     verbose: options.verbose ?? false,
     dryRun: options.dryRun ?? false,
     ...buildNeeds(app, specs),
+    commands: app.definition.build.commands,
+    requires: app.definition.source.requires,
     logDir: options.logDir,
     python: options.python,
     emit: options.emit ?? ((_: RunEvent) => {}),

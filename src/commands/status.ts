@@ -25,7 +25,10 @@ export const StatusExit = {
 } as const;
 
 /** Options of `status`: those of `install`, which it plans without applying. */
-export type StatusOptions = Omit<InstallOptions, "dryRun" | "repair">;
+export type StatusOptions = Omit<InstallOptions, "dryRun" | "repair"> & {
+  /** Hash every binary, not only those changed since muster recorded them. @default false */
+  checksum?: boolean;
+};
 
 /** What `status` found: the run report, with the drift of each host counted. */
 export interface StatusReport extends RunReport {
@@ -89,7 +92,7 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
   try {
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
-      steps: statusPlaybook(specs[i], artifacts),
+      steps: statusPlaybook(specs[i], artifacts, { checksum: options.checksum }),
     }));
     const outcome = await runJobs(jobs, {
       ...options,
@@ -125,26 +128,32 @@ async function statusOf(options: StatusOptions): Promise<StatusReport> {
  * differing one is drift), without the restarts that only follow from other changes, and
  * with checksums that cannot be known (nothing built) left out of the comparison.
  */
-export function statusPlaybook(spec: AppSpec, artifacts: Artifacts): Step[] {
-  return installPlaybook(spec, artifacts, { repair: true, releases: false }).map((step) => {
-    if (step.role === "systemd" && step.name === "services") {
-      return { ...step, plan: (facts) => step.plan(facts, []) };
-    }
-    if (step.role === "install" && step.name === "binaries") {
-      return binariesWithoutSums(step, spec, artifacts);
-    }
-    if (
-      step.role === "install" && step.name === "packages" &&
-      [...artifacts.wheels.values()].some((set) => set.main.sha256 === "")
-    ) {
-      // The package is there; which version cannot be told without its wheel.
-      return {
-        ...step,
-        plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
-      };
-    }
-    return step;
-  });
+export function statusPlaybook(
+  spec: AppSpec,
+  artifacts: Artifacts,
+  options: { checksum?: boolean } = {},
+): Step[] {
+  return installPlaybook(spec, artifacts, { repair: true, checksum: options.checksum, releases: false }).map(
+    (step) => {
+      if (step.role === "systemd" && step.name === "services") {
+        return { ...step, plan: (facts) => step.plan(facts, []) };
+      }
+      if (step.role === "install" && step.name === "binaries") {
+        return binariesWithoutSums(step, spec, artifacts);
+      }
+      if (
+        step.role === "install" && step.name === "packages" &&
+        [...artifacts.wheels.values()].some((set) => set.main.sha256 === "")
+      ) {
+        // The package is there; which version cannot be told without its wheel.
+        return {
+          ...step,
+          plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
+        };
+      }
+      return step;
+    },
+  );
 }
 
 /** A binary whose checksum is unknown is compared by type, mode and owner only. */

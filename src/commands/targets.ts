@@ -3,6 +3,7 @@ import { MusterError } from "../engine/errors.ts";
 import { connectionOf } from "../inventory/connection.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { selectHosts } from "../inventory/patterns.ts";
+import { templatedVars } from "../inventory/templated.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { Connection } from "../transport/transport.ts";
 import type { App } from "../app/app.ts";
@@ -37,13 +38,25 @@ export async function loadTargets(
         : `No hosts matched the limit '${options.limit}'; nothing to do`,
     });
   }
-  return { inventory, targets: hosts.map((host) => ({ host, connection: usableConnectionOf(host) })) };
+  return {
+    inventory,
+    targets: hosts.map((host) => ({ host, connection: usableConnectionOf(host, inventory) })),
+  };
+}
+
+/** The host's connection, its `ansible_*` templates evaluated; throws what is wrong with them. */
+export function evaluatedConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
+  const vars = templatedVars(host, inventory);
+  const evaluated = Object.fromEntries(
+    Object.keys(host.vars).map((name) => [name, name.startsWith("ansible_") ? vars[name] : host.vars[name]]),
+  );
+  return connectionOf({ ...host, vars: evaluated });
 }
 
 /** The host's connection, or one that fails to connect with why its variables cannot be used. */
-export function usableConnectionOf(host: InventoryHost): Connection {
+export function usableConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
   try {
-    return connectionOf(host);
+    return evaluatedConnectionOf(host, inventory);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     const address = typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;

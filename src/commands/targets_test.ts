@@ -34,3 +34,20 @@ Deno.test("a host whose connection variables cannot be used fails alone, naming 
   assertEquals([box.name, box.status, box.exitCode], ["box", "failed", 1]);
   match(box.error!, /hosts\.ini:2:5: Invalid ansible_connection for host 'box'.*"docker"/);
 });
+
+Deno.test("Jinja2 in inventory variables is evaluated where muster uses it: connection, app variables, templates", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "muster-targets-" });
+  const file = await inventoryFile(
+    "[workers]\n" +
+      `here ansible_connection="{{ conn }}" conn=local base=${dir} flame_prefix="{{ base }}/flame" ` +
+      `flame_systemd=false flame_cluster_name="{{ 'Prod' | lower }}-{{ groups['workers'] | length }}"\n\n` +
+      "[workers:vars]\nflame_profiles=\"['worker']\"\nunused=\"{{ lookup('pipe', 'false') }}\"\n",
+  );
+  const report = await install({ inventory: [file], srcDir: FIXTURE, dryRun: true });
+  const [here] = report.hosts;
+  assertEquals([here.status, here.installed?.prefix, here.installed?.profiles], ["changed", `${dir}/flame`, [
+    "worker",
+  ]]);
+  const config = here.steps.find((step) => step.step === "config")!.changes[0].diff!;
+  match(config, /^\+ {2}name: "prod-1"$/m);
+});

@@ -17,6 +17,8 @@ import type { Inventory } from "../inventory/types.ts";
 import type { App } from "../app/app.ts";
 import { defaultPrefix, stampOf, type Target } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
+import { templatedVars } from "../inventory/templated.ts";
+import { overlay } from "../template/render.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import { holderOf, staleness } from "./lock.ts";
@@ -81,7 +83,10 @@ export function uninstallSpec(
     : defaultBackupDir(prefix, stamp);
   return {
     app,
-    vars: { ...host.target.host.vars, ...vars, [app.varName("prefix")]: prefix },
+    vars: overlay(templatedVars(host.target.host, host.inventory), {
+      ...vars,
+      [app.varName("prefix")]: prefix,
+    }),
     prefix,
     preserve: {
       data: options.preserveData ?? false,

@@ -2,9 +2,10 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { MusterError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
+import type { Fact } from "../engine/fact.ts";
+import { prepareHost } from "../engine/host.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
-import { connectionOf } from "../inventory/connection.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { selectHosts } from "../inventory/patterns.ts";
 import type { Inventory, InventoryHost } from "../inventory/types.ts";
@@ -14,11 +15,11 @@ import { defaultPrefix } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
-import type { Connection, Transport } from "../transport/transport.ts";
+import type { Connection } from "../transport/transport.ts";
 import { wrapCommand } from "../transport/wrap.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { appOf, LOCAL_INVENTORY } from "./targets.ts";
+import { appOf, evaluatedConnectionOf, LOCAL_INVENTORY } from "./targets.ts";
 
 /** Options of `validate`: the inventory, and the install flags that change what a host needs. */
 export interface ValidateOptions extends CommonOptions {
@@ -58,6 +59,12 @@ export const PROBED_COMMANDS = [
   "stat",
   "sha256sum",
   "base64",
+  "realpath",
+  "find",
+  "cp",
+  "du",
+  "df",
+  "timeout",
   "useradd",
   "groupadd",
   "runuser",
@@ -69,8 +76,8 @@ export const PROBED_COMMANDS = [
  * `muster validate`: checks, for each selected host, that an install can work: its
  * inventory variables (file:line:col for a bad one), that `ansible_host` resolves, SSH
  * login, `sudo -n` where `become` (or root where systemd needs it), the commands the
- * roles need (`useradd` system-wide, `python3` with pip for the SDK, `systemctl` with
- * systemd) and the prefix (valid, and creatable or a directory). One command per host.
+ * roles need to install and to uninstall (`useradd` system-wide, `python3` with pip for
+ * the packages, `systemctl` with systemd, what backups use) and the prefix (valid, and creatable or a directory). One command per host.
  * Changes nothing. The report's `exitCode` is 0 when every check passes, else 1.
  */
 export async function validate(options: ValidateOptions): Promise<ValidateReport> {
@@ -124,7 +131,7 @@ async function validateHost(
   let needs: Needs | undefined;
   let prefixError: string | undefined;
   try {
-    const connection = connectionOf(host);
+    const connection = evaluatedConnectionOf(host, inventory);
     const vars = appVarsOf(app, host, inventory);
     const name = app.varName.bind(app);
     const systemd = options.systemd ?? (vars[name("systemd")] as boolean | undefined) ?? true;
@@ -171,45 +178,50 @@ async function validateHost(
     for (const name of CHECKS.slice(2)) checks.skip(name, "not checked: the address does not resolve");
     return checks.result(host.name, address, started);
   }
-  emit({ type: "host-phase", host: host.name, phase: "connect" });
-  let transport: Transport;
+  // Locally, as the local transport does, no sudo for the user muster already runs as.
+  const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
+    ? { ...needs, connection: { ...connection, become: false } }
+    : needs;
+  // The engine connects and reads the probe in one round trip, as for every command; the probe
+  // runs as the login user (it tries sudo itself, to say what sudo answered).
+  const probe = probeFact(probed);
+  const prepared = await prepareHost(
+    {
+      connection: { ...connection, become: false },
+      steps: [{ role: "validate", name: "probe", exitCode: 1, facts: [probe], plan: () => [] }],
+    },
+    { connect: connectorFor(options), emit, unreachableExitCode: 1, signal: options.signal },
+  );
   try {
-    transport = await connectorFor(options)(connection);
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    checks.fail("ssh", error.message);
-    for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
-    return checks.result(host.name, address, started, { unreachable: true });
-  }
-  try {
+    if (prepared.failure?.unreachable || !prepared.transport) {
+      checks.fail("ssh", prepared.failure?.error.message ?? "no connection");
+      for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
+      return checks.result(host.name, address, started, { unreachable: true });
+    }
     checks.pass(
       "ssh",
       connection.kind === "local"
         ? "local connection"
         : `logged in as ${connection.user ?? "the current user"} on ${connection.address}:${connection.port}`,
     );
-    emit({ type: "host-phase", host: host.name, phase: "probe" });
-    // Locally, as the local transport does, no sudo for the user muster already runs as.
-    const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
-      ? { ...needs, connection: { ...connection, become: false } }
-      : needs;
-    const result = await transport.run(probeScript(probed), { become: false, signal: options.signal });
-    const probe = parseProbe(result.stdout);
-    if (!probe.login) {
-      const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
+    const found = prepared.facts?.get(probe);
+    if (!found?.login) {
+      const reason = prepared.failure?.error.message ?? "it printed nothing";
       for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${reason}`);
     } else {
-      for (const check of evaluateProbe(probe, probed, prefixError)) {
+      for (const check of evaluateProbe(found, probed, prefixError)) {
         checks.add(check.name, check.status, check.detail);
       }
     }
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${error.message}`);
   } finally {
-    await transport.close().catch(() => {});
+    await prepared.transport?.close().catch(() => {});
   }
   return checks.result(host.name, address, started);
+}
+
+/** The probe as a fact: the command and its parser. */
+export function probeFact(needs: Pick<Needs, "connection" | "prefix">): Fact<Probe> {
+  return { key: `validate-probe:${JSON.stringify(needs)}`, command: probeScript(needs), parse: parseProbe };
 }
 
 function alreadyUser(user: string): boolean {
@@ -365,6 +377,13 @@ export function evaluateProbe(
     { name: "stat", why: "facts" },
     { name: "sha256sum", why: "facts" },
     { name: "base64", why: "facts" },
+    // What uninstall needs too: its safety checks, the verified backup, the stop deadline.
+    { name: "realpath", why: "uninstall's safety checks" },
+    { name: "find", why: "uninstall and backups" },
+    { name: "cp", why: "backups" },
+    { name: "du", why: "backups" },
+    { name: "df", why: "backups" },
+    ...(needs.systemd ? [{ name: "timeout", why: "stopping services within 30 s" }] : []),
   ];
   if (root) {
     wanted.push({ name: "useradd", why: `the ${needs.user} user` }, {

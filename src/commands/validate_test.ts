@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { evaluateProbe, parseProbe, probeScript } from "./validate.ts";
+import { evaluateProbe, parseProbe, PROBED_COMMANDS, probeScript } from "./validate.ts";
 
 const NEEDS = {
   connection: { become: true, becomeUser: "root" },
@@ -15,7 +15,7 @@ const ALL_FOUND = [
   "login 1000 deploy",
   "sudo ok",
   "as 0 root",
-  ...["sh", "stat", "sha256sum", "base64", "useradd", "groupadd", "runuser", "python3", "systemctl"].map((
+  ...PROBED_COMMANDS.map((
     c,
   ) => `cmd ${c} /usr/bin/${c}`),
   "pip ok",
@@ -61,7 +61,7 @@ Deno.test("evaluateProbe() fails privileges with sudo's reason and does not chec
 Deno.test("evaluateProbe() needs root for systemd, and systemctl, python3 and pip only when used", () => {
   const userProbe = parseProbe(
     "login 1000 deploy\nas 1000 deploy\ncmd sh /bin/sh\ncmd stat /usr/bin/stat\ncmd sha256sum /usr/bin/sha256sum\n" +
-      "cmd base64 /usr/bin/base64\ncmd python3\ncmd systemctl\nprefix absent\nwritable /home/deploy\n",
+      "cmd base64 /usr/bin/base64\ncmd realpath /usr/bin/realpath\ncmd find /usr/bin/find\ncmd cp /bin/cp\ncmd du /usr/bin/du\ncmd df /bin/df\ncmd timeout /usr/bin/timeout\ncmd python3\ncmd systemctl\nprefix absent\nwritable /home/deploy\n",
   );
   const user = {
     connection: { become: false, becomeUser: "root" },
@@ -110,4 +110,24 @@ Deno.test("probeScript() runs in sh and its output parses", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("evaluateProbe() asks for what uninstall needs too: realpath, find and the backup's tools", () => {
+  const probe = parseProbe(
+    "login 0 root\nas 0 root\ncmd sh /bin/sh\ncmd stat /s\ncmd sha256sum /s\ncmd base64 /b\nprefix absent\nwritable /opt\n",
+  );
+  const checks = evaluateProbe(probe, {
+    ...NEEDS,
+    connection: { become: false, becomeUser: "root" },
+    systemd: false,
+    sdk: false,
+  });
+  const commands = checks.find((check) => check.name === "commands")!;
+  assertEquals(commands.status, "fail");
+  ok(
+    commands.detail.startsWith(
+      "missing: realpath (for uninstall's safety checks), find (for uninstall and backups), cp",
+    ),
+    commands.detail,
+  );
 });

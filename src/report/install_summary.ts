@@ -1,5 +1,5 @@
 import type { App } from "../app/app.ts";
-import { render } from "../app/render.ts";
+import { render } from "../template/render.ts";
 import type { HostResult } from "../engine/result.ts";
 import type { Style } from "./style.ts";
 

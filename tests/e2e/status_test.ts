@@ -140,4 +140,25 @@ Deno.test("status and install --repair end to end on a test fleet", async (t) =>
     expectExit(result, 2);
     assertEquals((JSON.parse(result.stdout) as StatusReport).drift.drifted, ["host2"]);
   });
+
+  await t.step(
+    "a binary changed to the same size and mtime is found: reruns hash only what changed",
+    async () => {
+      // install recorded what it put there: a rerun takes the checksum from the record.
+      const record = (await h5.sh("cat /var/lib/muster/checksums/flame_opt_flame.tsv")).stdout;
+      match(record, /^\/opt\/flame\/bin\/flmctl\t\d+ \d+ \d+ \d+\t[0-9a-f]{64}$/m);
+      await h5.sh(
+        `m=$(stat -c %Y ${PREFIX}/bin/flmctl) && printf X | dd of=${PREFIX}/bin/flmctl bs=1 seek=64 conv=notrunc 2>/dev/null` +
+          ` && touch -d @$m ${PREFIX}/bin/flmctl`,
+      );
+      const result = await run("status", ["-l", "host5", "--format", "json"]);
+      expectExit(result, 2);
+      const lines = changeLines((JSON.parse(result.stdout) as StatusReport).hosts[0], { details: true });
+      assertEquals(lines.length, 1);
+      match(lines[0], /^change \/opt\/flame\/bin\/flmctl \(sha256 [0-9a-f]{12} -> [0-9a-f]{12}\)$/);
+      expectExit(await run("status", ["-l", "host5", "--checksum"]), 2);
+      expectExit(await run("install", ["-l", "host5"]), 0);
+      expectExit(await run("status", ["-l", "host5"]), 0);
+    },
+  );
 });

@@ -61,34 +61,27 @@ export interface InstallFlags {
   python?: string;
 }
 
-/** The install options of `withInstallOptions`, as the library takes them. */
-export function installFlags(flags: InstallFlags) {
-  const {
-    srcDir,
-    srcRepo,
-    srcRef,
-    prefix,
-    systemd,
-    enable,
-    skipBuild,
-    clean,
-    verbose,
-    readyTimeout,
-    python,
-  } = flags;
-  return {
-    srcDir,
-    srcRepo,
-    srcRef,
-    prefix,
-    systemd,
-    enable,
-    skipBuild,
-    clean,
-    verbose,
-    readyTimeout,
-    python,
-  };
+/** The flags of `withInstallOptions` that the library takes. */
+const INSTALL_FLAGS = [
+  "srcDir",
+  "srcRepo",
+  "srcRef",
+  "prefix",
+  "systemd",
+  "enable",
+  "skipBuild",
+  "clean",
+  "verbose",
+  "readyTimeout",
+  "python",
+] as const;
+
+/** The install options of `withInstallOptions`, as the library takes them (the common flags left out). */
+export function installFlags(flags: InstallFlags): Pick<InstallFlags, typeof INSTALL_FLAGS[number]> {
+  return Object.fromEntries(INSTALL_FLAGS.map((key) => [key, flags[key]])) as Pick<
+    InstallFlags,
+    typeof INSTALL_FLAGS[number]
+  >;
 }
 
 /** `muster install`. */

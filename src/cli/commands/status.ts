@@ -10,7 +10,10 @@ import { withWantedOptions } from "./install.ts";
 
 /** `muster status`. */
 export function statusCommand(io: Io) {
-  return withCommonOptions(withAppOption(withWantedOptions(new Command("status"))))
+  return withCommonOptions(
+    withAppOption(withWantedOptions(new Command("status")))
+      .option("--checksum", "hash every binary, not only those changed since muster recorded them", false),
+  )
     .description(
       "show, per host, what install with these inputs would change (drift); exit 0 in sync, 2 drift, 1 error",
     )
@@ -27,11 +30,20 @@ export function statusCommand(io: Io) {
         prefix?: string;
         systemd?: boolean;
         enable?: boolean;
+        checksum: boolean;
       };
       const style = makeStyle(useColor(io, flags.color));
       await runCommand(io, flags, async (context) => {
-        const { srcDir, prefix, systemd, enable, verbose } = flags;
-        const report = await status({ ...context.common, srcDir, prefix, systemd, enable, verbose });
+        const { srcDir, prefix, systemd, enable, verbose, checksum } = flags;
+        const report = await status({
+          ...context.common,
+          srcDir,
+          prefix,
+          systemd,
+          enable,
+          verbose,
+          checksum,
+        });
         if (flags.format === "text") io.out(renderDrift(report, style) + "\n\n");
         return report;
       });

@@ -1,0 +1,70 @@
+/**
+ * Checksums that cost little on a rerun, as git's index does it: at install, muster records
+ * what it put on the host (path, size, mtime, ctime, inode, SHA-256); on a rerun only a file
+ * whose record no longer matches is hashed again. A user cannot set ctime back, so a file
+ * changed to the same size and mtime is still hashed, and its change found.
+ */
+import type { Fact } from "../engine/fact.ts";
+import { sh } from "../transport/quote.ts";
+import { parseSha256 } from "./files.ts";
+
+/**
+ * Where the record of an installation lives on the host: outside the installation (whose
+ * layout is the app's), under /var/lib/muster as root, else the user's state directory.
+ */
+export function recordPath(app: string, prefix: string): string {
+  return `${app}${prefix.replaceAll("/", "_")}.tsv`;
+}
+
+/** Where records are kept: a directory, or (by default) decided on the host by who runs there. */
+export interface RecordOptions {
+  /** The directory of the records. @default /var/lib/muster/checksums as root, else ~/.local/state/muster/checksums */
+  dir?: string;
+}
+
+/** Shell that sets `muster_record` to the record's path for `name` (from `recordPath`). */
+function recordVar(name: string, options: RecordOptions): string {
+  if (options.dir) return sh`muster_record=${`${options.dir}/${name}`}`;
+  return sh`muster_record=/var/lib/muster/checksums/${name}; ` +
+    sh`[ "$(id -u)" = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
+}
+
+/**
+ * SHA-256 of each regular file of `paths` that exists: from the record where its size,
+ * mtime, ctime and inode still match, else hashed. With `checksum`, every file is hashed.
+ */
+export function quickSumsFact(
+  paths: string[],
+  record: string,
+  options: RecordOptions & { checksum?: boolean } = {},
+): Fact<Map<string, string>> {
+  const hashAll = sh`for f in ${paths}; do [ -f "$f" ] && [ ! -L "$f" ] && sha256sum -- "$f"; done; true`;
+  if (options.checksum) return { key: `sha256:${paths.join("\0")}`, command: hashAll, parse: parseSha256 };
+  const command = [
+    recordVar(record, options),
+    sh`set --; for f in ${paths}; do [ -f "$f" ] && [ ! -L "$f" ] && set -- "$@" "$f"; done`,
+    '[ "$#" -eq 0 ] || stat -c \'%n\t%s %Y %Z %i\' -- "$@" | awk -F \'\\t\' -v rec="$muster_record" \'' +
+    'BEGIN { while ((getline line < rec) > 0) { split(line, f, "\\t"); st[f[1]] = f[2]; sum[f[1]] = f[3] } } ' +
+    '{ if (($1 in st) && st[$1] == $2) print sum[$1] "  " $1; else print "-  " $1 }\' | ' +
+    'while IFS= read -r line; do case "$line" in "-  "*) sha256sum -- "${line#-  }" ;; *) printf \'%s\\n\' "$line" ;; esac; done',
+    "true",
+  ].join("\n");
+  return { key: `quick-sha256:${record}:${paths.join("\0")}`, command, parse: parseSha256 };
+}
+
+/** Shell that records the files as they are now, with the checksums they are known to have. */
+export function recordSums(
+  files: Array<{ path: string; sha256: string }>,
+  record: string,
+  options: RecordOptions = {},
+): string {
+  return [
+    recordVar(record, options),
+    'mkdir -p -- "$(dirname -- "$muster_record")"',
+    "{",
+    ...files.map((file) =>
+      sh`  printf '%s\\t%s\\t%s\\n' ${file.path} "$(stat -c '%s %Y %Z %i' -- ${file.path})" ${file.sha256}`
+    ),
+    '} > "$muster_record.tmp" && mv -f -- "$muster_record.tmp" "$muster_record"',
+  ].join("\n");
+}

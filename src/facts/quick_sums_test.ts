@@ -1,0 +1,51 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { quickSumsFact, recordSums } from "./quick_sums.ts";
+
+async function sh(script: string, home: string): Promise<string> {
+  const out = await new Deno.Command("sh", { args: ["-c", script], env: { HOME: home }, stdout: "piped" })
+    .output();
+  ok(out.success);
+  return new TextDecoder().decode(out.stdout);
+}
+
+const sha = async (text: string) =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+
+Deno.test("quickSumsFact() takes a recorded file's checksum as recorded, and hashes what changed, same size and mtime too", async () => {
+  const dir = await Deno.makeTempDir();
+  const home = await Deno.makeTempDir();
+  const where = { dir: `${home}/records` };
+  try {
+    const [a, b] = [`${dir}/a`, `${dir}/b`];
+    await Deno.writeTextFile(a, "alpha");
+    await Deno.writeTextFile(b, "bravo");
+    const record = "test_prefix.tsv";
+    // Recorded with a made-up checksum for a: reading it back proves a was not hashed again.
+    await sh(
+      recordSums(
+        [{ path: a, sha256: "f".repeat(64) }, { path: b, sha256: await sha("bravo") }],
+        record,
+        where,
+      ),
+      home,
+    );
+    const fact = quickSumsFact([a, b, `${dir}/missing`], record, where);
+    const first = fact.parse(await sh(fact.command, home), 0);
+    assertEquals(first, new Map([[a, "f".repeat(64)], [b, await sha("bravo")]]));
+    // b changes to the same size, and its mtime is set back: its ctime still tells.
+    const { mtime } = await Deno.stat(b);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await Deno.writeTextFile(b, "BRAVO");
+    await Deno.utime(b, mtime!, mtime!);
+    const second = fact.parse(await sh(fact.command, home), 0);
+    assertEquals(second.get(b), await sha("BRAVO"));
+    assertEquals(second.get(a), "f".repeat(64));
+    // With checksum, everything is hashed.
+    const all = quickSumsFact([a, b], record, { checksum: true });
+    assertEquals(all.parse(await sh(all.command, home), 0).get(a), await sha("alpha"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(home, { recursive: true });
+  }
+});
