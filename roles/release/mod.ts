@@ -19,6 +19,7 @@ import { waitFor } from "../systemd/wait.ts";
 import {
   installedId,
   pruneScript,
+  recordScript,
   type Release,
   releaseId,
   releaseLabel,
@@ -58,6 +59,7 @@ export function wantedRelease(spec: AppSpec, artifacts: Artifacts, now: Date): R
     stored: now.toISOString(),
     files: files.map((file) => file.path),
     dirs: releaseShape(spec).dirs,
+    sums: Object.fromEntries(files.map((file) => [file.path, file.sha256])),
   };
 }
 
@@ -116,6 +118,10 @@ export function keepStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOp
         stored: new Date(now.getTime() - 1).toISOString(),
         files: shape.artifactPaths.filter((path) => state.sums.has(path)),
         dirs: shape.dirs,
+        sums: Object.fromEntries(shape.artifactPaths.flatMap((path) => {
+          const sum = state.sums.get(path);
+          return sum ? [[path, sum]] : [];
+        })),
       };
       const before = sh`muster_release_before=${installed}`;
       return [{
@@ -185,6 +191,10 @@ export function switchStep(spec: AppSpec, artifacts: Artifacts, options: Release
         ops: [
           shOp(storeScript(spec.prefix, wanted)),
           shOp(sh`printf '%s\\n' ${wanted.id} > ${`${releasesDir(spec.prefix)}/current`}`),
+          // Linking the files into the store changed their ctime: record them as they are now.
+          ...(recordScript(spec.prefix, wanted, spec.app.name)
+            ? [shOp(recordScript(spec.prefix, wanted, spec.app.name))]
+            : []),
           ...(prune.length ? [shOp(pruneScript(spec.prefix, prune))] : []),
         ],
       };

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Fact } from "../../src/engine/fact.ts";
 import { parseSha256 } from "../../src/facts/files.ts";
+import { quickSumsFact, recordPath, recordSums } from "../../src/facts/quick_sums.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
 
@@ -32,6 +33,8 @@ export interface Release {
   files: string[];
   /** Package trees (virtualenvs, target directories, wheel directories), relative to the prefix. */
   dirs: string[];
+  /** SHA-256 of each artifact file, by path relative to the prefix (to record them once put back). */
+  sums?: Record<string, string>;
 }
 
 /** The short content id of a set of files: `relative/path sha256` lines, sorted, hashed. */
@@ -48,6 +51,8 @@ export function releaseLabel(release: { id: string; version?: string } | undefin
 
 /** What a release of this app on this host is made of, relative to the prefix. */
 export interface ReleaseShape {
+  /** The app's name: the checksum record of its installation is named after it. */
+  app: string;
   /** Every artifact path of the app (any profile). */
   artifactPaths: string[];
   /** The host's package trees and wheel directories. */
@@ -61,6 +66,7 @@ export function releaseShape(spec: AppSpec): ReleaseShape {
   const { app } = spec;
   const packages = app.packagesFor(spec.profiles);
   return {
+    app: app.name,
     artifactPaths: app.artifacts.map((name) => `${app.definition.artifacts[name].to}/${name}`),
     dirs: packages.flatMap((pkg) => [pkg.dir, pkg.wheels_dir]),
     wheelDirs: packages.map((pkg) => pkg.wheels_dir),
@@ -87,7 +93,9 @@ export function storeFact(prefix: string, shape: ReleaseShape): Fact<StoreState>
     command: [
       sh`printf 'current:%s\\n' "$(cat -- ${currentMarker(prefix)} 2>/dev/null)"`,
       sh`for m in ${store}/*/release.json; do [ -f "$m" ] && { printf 'release:'; tr -d '\\n' < "$m"; echo; }; done`,
-      sh`for f in ${files}; do [ -f "$f" ] && [ ! -L "$f" ] && sha256sum -- "$f"; done`,
+      // The installed artifacts' sums as the binaries step reads them: from muster's record while
+      // a file's stat still matches it, else hashed.
+      quickSumsFact(files, recordPath(shape.app, prefix)).command,
       sh`for d in ${wheelDirs}; do [ -d "$d" ] && find "$d" -maxdepth 1 -type f -exec sha256sum -- {} +; done`,
       "true",
     ].join("\n"),
@@ -170,7 +178,23 @@ export function restoreScript(prefix: string, release: Release, shape: ReleaseSh
     }),
     ...(extra.length ? [sh`rm -f -- ${extra.map((path) => `${prefix}/${path}`)}`] : []),
     sh`printf '%s\\n' ${release.id} > ${currentMarker(prefix)}`,
+    recordScript(prefix, release, shape.app),
   ].join("\n");
+}
+
+/**
+ * Shell that records the release's artifacts as they are now in place (linking a file changes
+ * its ctime), so the next run takes their sums from the record instead of hashing them.
+ */
+export function recordScript(prefix: string, release: Release, app: string): string {
+  const sums = release.sums ?? {};
+  const files = release.files.filter((path) => sums[path]).map((path) => ({
+    path: `${prefix}/${path}`,
+    sha256: sums[path],
+  }));
+  return files.length === release.files.length && files.length
+    ? recordSums(files, recordPath(app, prefix))
+    : "";
 }
 
 /** Shell that removes kept releases. */

@@ -106,6 +106,15 @@ Deno.test("upgrades, health-gated rollouts, rollback, locks and the audit trail 
       ok(await serving(host), host.name);
     }
     v2Sum = await sha(h1, SM);
+    // A rerun changes nothing, and the checksum record still matches the files linked into the store.
+    const rerun = await install();
+    expectExit(rerun, 0);
+    assertEquals(rerun.report!.summary.changed, 0);
+    const record = await h1.sh(
+      `grep -F '${SM}	' /var/lib/muster/checksums/flame_usr_local_flame.tsv | cut -f2; stat -c '%s %Y %Z %i' ${SM}`,
+    );
+    const [recorded, now] = record.stdout.trim().split("\n");
+    assertEquals(recorded, now);
   });
 
   await t.step(
