@@ -29,6 +29,7 @@ import type { Emit } from "../../src/engine/events.ts";
 import { BuildLog } from "./build_log.ts";
 import { cargoBuild } from "./cargo.ts";
 import { runBuildCommands } from "./commands.ts";
+import { prebuiltTarget } from "./prebuilt.ts";
 import { sha256File } from "./sha256.ts";
 import { checkBinaries, obtainSource, readWorkspace } from "./source.ts";
 import { choosePython } from "./python.ts";
@@ -192,11 +193,20 @@ export async function prepareArtifacts(options: BuildOptions): Promise<Artifacts
         path = await storeWheel(cache, built);
       }
       // A dry run builds nothing: it plans with this very project's cached wheels, when there are some.
+      const requirements = path ? await artifactsIn(join(cache, "requirements")) : [];
+      const prebuilt = path && requirements.length === 0 && path.endsWith("-none-any.whl")
+        ? await prebuiltTarget(path, join(cache, "target.tar.gz"), {
+          python: options.python ?? "python3",
+          build: !options.dryRun,
+          signal,
+        })
+        : undefined;
       wheels.set(wheel.name, {
         main: path
           ? { name: basename(path), path, ...await sha256File(path) }
           : { name: wheel.name, path: dir, sha256: "", size: 0 },
-        requirements: path ? await artifactsIn(join(cache, "requirements")) : [],
+        requirements,
+        ...(prebuilt ? { prebuilt } : {}),
       });
     }
     return {

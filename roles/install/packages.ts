@@ -57,7 +57,7 @@ export function packagesStep(spec: AppSpec, artifacts: Artifacts): Step {
             ? `${places.dir}/ (virtualenv)`
             : `${places.dir}/${pkg.import ?? pkg.name}`,
           detail: `from ${main.name}${main.sha256 ? ` (sha256 ${main.sha256.slice(0, 12)})` : ""}${extra}`,
-          ops: installOps(pkg, wheels, places, ownerOf(facts, spec)),
+          ops: installOps(pkg, wheels, places, ownerOf(facts, spec), set.prebuilt),
         });
       }
       return changes;
@@ -84,10 +84,15 @@ function installOps(
   wheels: Artifact[],
   places: ReturnType<typeof placesOf>,
   owner: string | undefined,
+  prebuilt?: Artifact,
 ): Op[] {
   const { dir, wheelsDir, marker, wheelPaths } = places;
   const pip = "--quiet --no-index --no-cache-dir --disable-pip-version-check";
   const quietly = "2>&1 >/dev/null | grep -v '^$' >&2 || true";
+  // A pure wheel that pip installed once on the controller is unpacked: no Python or pip on the host.
+  const tarballName = `.${pkg.name}.target.tar.gz`;
+  const tarball = `${wheelsDir}/${tarballName}`;
+  const unpack = pkg.kind === "target" && prebuilt !== undefined && prebuilt.sha256 !== "";
   const install = pkg.kind === "venv"
     ? [
       shOp(
@@ -102,22 +107,39 @@ function installOps(
           sh`{ echo ${`pip did not install ${pkg.name} into ${dir}`} >&2; exit 1; }`,
       ),
     ]
+    : unpack
+    ? [
+      shOp(sh`rm -rf -- ${dir} && mkdir -p -- ${dir} && tar -xzf ${tarball} -C ${dir} --no-same-owner`),
+      shOp(sh`rm -f -- ${tarball}`),
+      shOp(sh`[ -f ${marker} ] || { echo ${`${pkg.name} did not unpack into ${dir}`} >&2; exit 1; }`),
+    ]
     : [
       shOp(sh`rm -rf -- ${dir} && mkdir -p -- ${dir}`),
       shOp(sh`python3 -m pip install ${raw(pip)} --no-deps --target ${dir} ${wheelPaths[0]} ` + quietly),
       shOp(sh`[ -f ${marker} ] || { echo ${`pip did not install ${pkg.name} into ${dir}`} >&2; exit 1; }`),
     ];
+  const uploads: Op[] = wheels.map((wheel, i) => ({
+    kind: "upload",
+    source: wheel.path,
+    sha256: wheel.sha256,
+    dest: wheelPaths[i],
+    mode: 0o644,
+  }));
+  if (unpack) {
+    uploads.push({
+      kind: "upload",
+      source: prebuilt.path,
+      sha256: prebuilt.sha256,
+      dest: tarball,
+      mode: 0o644,
+    });
+  }
+  const kept = [...wheels.map((wheel) => wheel.name), ...(unpack ? [tarballName] : [])];
   return [
     shOp(sh`mkdir -p -- ${wheelsDir} && chmod 0755 ${wheelsDir}`),
-    ...wheels.map((wheel, i): Op => ({
-      kind: "upload",
-      source: wheel.path,
-      sha256: wheel.sha256,
-      dest: wheelPaths[i],
-      mode: 0o644,
-    })),
+    ...uploads,
     shOp(
-      sh`find ${wheelsDir} -mindepth 1 ${wheels.flatMap((w) => ["!", "-name", w.name])} -exec rm -rf -- {} +`,
+      sh`find ${wheelsDir} -mindepth 1 ${kept.flatMap((name) => ["!", "-name", name])} -exec rm -rf -- {} +`,
     ),
     ...install,
     shOp(sh`chmod -R a+rX ${dir} ${wheelsDir}`),

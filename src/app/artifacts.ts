@@ -16,6 +16,11 @@ export interface WheelSet {
   main: Artifact;
   /** Wheels of the requirements, in file name order. */
   requirements: Artifact[];
+  /**
+   * The pure-Python wheel (no requirements) installed once on the controller with
+   * `pip --target`, as a tarball (`.tar.gz`): hosts unpack it instead of each running pip.
+   */
+  prebuilt?: Artifact;
 }
 
 /** What the build produced (or, in a dry run, what it will produce). */

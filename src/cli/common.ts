@@ -12,7 +12,7 @@ export function withCommonOptions(command: Command): Command {
         .argParser(collect).default([] as string[], "the built-in local inventory"),
     )
     .option("-l, --limit <pattern>", "Ansible host pattern: web*, workers:!w3, @file")
-    .option("-f, --forks <n>", "hosts worked on at once", positiveInt, 50)
+    .option("-f, --forks <n>", "hosts worked on at once, else ansible.cfg's forks (default: 50)", positiveInt)
     .addOption(
       new Option(
         "-e, --extra-vars <vars>",
@@ -36,8 +36,10 @@ export function withCommonOptions(command: Command): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--report <file>", "write the JSON report to FILE")
     .addOption(
-      new Option("--host-key-checking <mode>", "SSH host key checking").choices(["accept-new", "off"])
-        .default("accept-new"),
+      new Option(
+        "--host-key-checking <mode>",
+        "SSH host key checking (default: off if ansible.cfg says host_key_checking = False, else accept-new)",
+      ).choices(["accept-new", "off"]),
     )
     .option("--timeout <seconds>", "longest time one host may take", positiveInt)
     .option("--resume", "rerun the last run's command on the hosts that failed or were unreachable")
@@ -61,7 +63,8 @@ export interface CommonFlags {
   app?: string;
   inventory: string[];
   limit?: string;
-  forks: number;
+  /** Unset: ansible.cfg's, else 50. */
+  forks?: number;
   extraVars: string[];
   vaultPasswordFile: string[];
   vaultId: string[];
@@ -69,7 +72,8 @@ export interface CommonFlags {
   maxFailPercent?: number;
   format: "text" | "json";
   report?: string;
-  hostKeyChecking: "accept-new" | "off";
+  /** Unset: ansible.cfg's, else accept-new. */
+  hostKeyChecking?: "accept-new" | "off";
   timeout?: number;
   verbose: boolean;
   color: boolean;

@@ -1,4 +1,5 @@
 import type { CommonOptions } from "../commands/options.ts";
+import { loadAnsibleConfig } from "../config/ansible_cfg.ts";
 import type { RunReport } from "../engine/result.ts";
 import { parseExtraVars } from "../inventory/extra_vars.ts";
 import { readVault } from "../inventory/vault.ts";
@@ -43,21 +44,27 @@ export async function runCommand(
     Deno.addSignalListener("SIGINT", onInterrupt);
   } catch { /* not a process that can listen (tests) */ }
   try {
+    // ansible.cfg's settings are defaults: the command line and the inventory win.
+    const config = await loadAnsibleConfig({ env: { get: (key) => io.env(key) } });
     const vault = await readVault({
       ids: flags.vaultId,
-      passwordFiles: flags.vaultPasswordFile,
+      passwordFiles: flags.vaultPasswordFile.length || !config.vaultPasswordFile
+        ? flags.vaultPasswordFile
+        : [config.vaultPasswordFile],
       env: { get: io.env },
     });
     const common: CommonOptions = {
       app: flags.app,
       vault,
-      inventory: flags.inventory,
+      inventory: flags.inventory.length ? flags.inventory : config.inventory ?? [],
       limit: flags.limit,
-      forks: flags.forks,
+      forks: flags.forks ?? config.forks ?? 50,
       serial: flags.serial,
       maxFailPercent: flags.maxFailPercent,
       extraVars: await parseExtraVars(flags.extraVars, { vault }),
-      hostKeyChecking: flags.hostKeyChecking,
+      hostKeyChecking: flags.hostKeyChecking ?? (config.hostKeyChecking === false ? "off" : "accept-new"),
+      connectTimeoutMs: config.timeout ? config.timeout * 1000 : undefined,
+      connectionDefaults: config.connection,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       argv: invocation.argv,
       signal: controller.signal,

@@ -9,13 +9,19 @@ export function connectTo(connection: Connection, ssh: SshOptions = {}): Promise
   return connectSsh(connection, ssh);
 }
 
-/** The connector of a run: every host is reached with the run's SSH options. */
+/**
+ * The connector of a run: every host is reached with the run's SSH options, and connecting
+ * stops when the host's signal (its timeout) aborts.
+ */
 export function connectorFor(
-  options: { hostKeyChecking?: SshOptions["hostKeyChecking"]; knownHostsFile?: string },
-): (connection: Connection) => Promise<Transport> {
-  return (connection) =>
+  options: Pick<SshOptions, "hostKeyChecking" | "knownHostsFile" | "connectTimeoutMs" | "sshConfigFile">,
+): (connection: Connection, signal?: AbortSignal) => Promise<Transport> {
+  return (connection, signal) =>
     connectTo(connection, {
       hostKeyChecking: options.hostKeyChecking,
       knownHostsFile: options.knownHostsFile,
+      connectTimeoutMs: options.connectTimeoutMs,
+      sshConfigFile: options.sshConfigFile,
+      signal,
     });
 }

@@ -1,5 +1,6 @@
 import type { Emit } from "../engine/events.ts";
 import type { FleetOptions } from "../engine/fleet.ts";
+import type { ConnectionDefaults } from "../inventory/connection.ts";
 import type { Vault } from "../inventory/vault.ts";
 
 /** Options every command takes. */
@@ -15,11 +16,15 @@ export interface CommonOptions extends FleetOptions {
   /** `-e` variables (highest precedence). */
   extraVars?: Record<string, unknown>;
   /** SSH host key checking. @default "accept-new" */
-  hostKeyChecking?: "accept-new" | "off";
+  hostKeyChecking?: "accept-new" | "yes" | "off";
   /** known_hosts file. @default ~/.ssh/known_hosts */
   knownHostsFile?: string;
   /** Longest time one host may take, in ms. */
   hostTimeoutMs?: number;
+  /** SSH connect timeout in ms (ansible.cfg's `timeout`). @default 10000 */
+  connectTimeoutMs?: number;
+  /** Connection defaults for what the inventory does not say (ansible.cfg). */
+  connectionDefaults?: ConnectionDefaults;
   /** Receives the run's events. */
   emit?: Emit;
   /** The command line as typed, recorded by the host lock and the audit trail. @default the command's name */

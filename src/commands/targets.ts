@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { MusterError } from "../engine/errors.ts";
-import { connectionOf } from "../inventory/connection.ts";
+import { type ConnectionDefaults, connectionOf } from "../inventory/connection.ts";
 import { loadInventory } from "../inventory/load.ts";
 import { selectHosts } from "../inventory/patterns.ts";
 import { templatedVars } from "../inventory/templated.ts";
@@ -40,23 +40,34 @@ export async function loadTargets(
   }
   return {
     inventory,
-    targets: hosts.map((host) => ({ host, connection: usableConnectionOf(host, inventory) })),
+    targets: hosts.map((host) => ({
+      host,
+      connection: usableConnectionOf(host, inventory, options.connectionDefaults),
+    })),
   };
 }
 
 /** The host's connection, its `ansible_*` templates evaluated; throws what is wrong with them. */
-export function evaluatedConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
+export function evaluatedConnectionOf(
+  host: InventoryHost,
+  inventory: Inventory,
+  defaults?: ConnectionDefaults,
+): Connection {
   const vars = templatedVars(host, inventory);
   const evaluated = Object.fromEntries(
     Object.keys(host.vars).map((name) => [name, name.startsWith("ansible_") ? vars[name] : host.vars[name]]),
   );
-  return connectionOf({ ...host, vars: evaluated });
+  return connectionOf({ ...host, vars: evaluated }, defaults);
 }
 
 /** The host's connection, or one that fails to connect with why its variables cannot be used. */
-export function usableConnectionOf(host: InventoryHost, inventory: Inventory): Connection {
+export function usableConnectionOf(
+  host: InventoryHost,
+  inventory: Inventory,
+  defaults?: ConnectionDefaults,
+): Connection {
   try {
-    return evaluatedConnectionOf(host, inventory);
+    return evaluatedConnectionOf(host, inventory, defaults);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     const address = typeof host.vars.ansible_host === "string" ? host.vars.ansible_host : host.name;

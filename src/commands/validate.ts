@@ -2,8 +2,6 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { MusterError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
-import type { Fact } from "../engine/fact.ts";
-import { prepareHost } from "../engine/host.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 import { loadInventory } from "../inventory/load.ts";
@@ -15,8 +13,9 @@ import { defaultPrefix } from "../app/spec.ts";
 import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
-import type { Connection } from "../transport/transport.ts";
-import { wrapCommand } from "../transport/wrap.ts";
+import { sshRoute } from "../transport/ssh.ts";
+import type { Connection, Transport } from "../transport/transport.ts";
+import { becomeInput, wrapCommand } from "../transport/wrap.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, evaluatedConnectionOf, LOCAL_INVENTORY } from "./targets.ts";
@@ -131,7 +130,7 @@ async function validateHost(
   let needs: Needs | undefined;
   let prefixError: string | undefined;
   try {
-    const connection = evaluatedConnectionOf(host, inventory);
+    const connection = evaluatedConnectionOf(host, inventory, options.connectionDefaults);
     const vars = appVarsOf(app, host, inventory);
     const name = app.varName.bind(app);
     const systemd = options.systemd ?? (vars[name("systemd")] as boolean | undefined) ?? true;
@@ -178,50 +177,49 @@ async function validateHost(
     for (const name of CHECKS.slice(2)) checks.skip(name, "not checked: the address does not resolve");
     return checks.result(host.name, address, started);
   }
-  // Locally, as the local transport does, no sudo for the user muster already runs as.
-  const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
-    ? { ...needs, connection: { ...connection, become: false } }
-    : needs;
-  // The engine connects and reads the probe in one round trip, as for every command; the probe
-  // runs as the login user (it tries sudo itself, to say what sudo answered).
-  const probe = probeFact(probed);
-  const prepared = await prepareHost(
-    {
-      connection: { ...connection, become: false },
-      steps: [{ role: "validate", name: "probe", exitCode: 1, facts: [probe], plan: () => [] }],
-    },
-    { connect: connectorFor(options), emit, unreachableExitCode: 1, signal: options.signal },
-  );
+  emit({ type: "host-phase", host: host.name, phase: "connect" });
+  let transport: Transport;
   try {
-    if (prepared.failure?.unreachable || !prepared.transport) {
-      checks.fail("ssh", prepared.failure?.error.message ?? "no connection");
-      for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
-      return checks.result(host.name, address, started, { unreachable: true });
-    }
+    transport = await connectorFor(options)(connection);
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    checks.fail("ssh", error.message);
+    for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
+    return checks.result(host.name, address, started, { unreachable: true });
+  }
+  try {
     checks.pass(
       "ssh",
       connection.kind === "local"
         ? "local connection"
         : `logged in as ${connection.user ?? "the current user"} on ${connection.address}:${connection.port}`,
     );
-    const found = prepared.facts?.get(probe);
-    if (!found?.login) {
-      const reason = prepared.failure?.error.message ?? "it printed nothing";
+    emit({ type: "host-phase", host: host.name, phase: "probe" });
+    // Locally, as the local transport does, no sudo for the user muster already runs as.
+    const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
+      ? { ...needs, connection: { ...connection, become: false } }
+      : needs;
+    const result = await transport.run(probeScript(probed), {
+      become: false,
+      stdin: probeInput(probed.connection),
+      signal: options.signal,
+    });
+    const probe = parseProbe(result.stdout);
+    if (!probe.login) {
+      const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
       for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${reason}`);
     } else {
-      for (const check of evaluateProbe(found, probed, prefixError)) {
+      for (const check of evaluateProbe(probe, probed, prefixError)) {
         checks.add(check.name, check.status, check.detail);
       }
     }
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${error.message}`);
   } finally {
-    await prepared.transport?.close().catch(() => {});
+    await transport.close().catch(() => {});
   }
   return checks.result(host.name, address, started);
-}
-
-/** The probe as a fact: the command and its parser. */
-export function probeFact(needs: Pick<Needs, "connection" | "prefix">): Fact<Probe> {
-  return { key: `validate-probe:${JSON.stringify(needs)}`, command: probeScript(needs), parse: parseProbe };
 }
 
 function alreadyUser(user: string): boolean {
@@ -233,7 +231,16 @@ async function resolveCheck(
   timeoutMs: number,
 ): Promise<{ ok: boolean; detail: string }> {
   if (connection.kind === "local") return { ok: true, detail: "local connection: nothing to resolve" };
-  const address = connection.address.replace(/^\[(.*)\]$/, "$1");
+  let route: Awaited<ReturnType<typeof sshRoute>>;
+  try {
+    route = await sshRoute(connection);
+  } catch (error) {
+    if (!(error instanceof MusterError)) throw error;
+    return { ok: false, detail: error.message };
+  }
+  // Through a jump host or a proxy command, the controller need not resolve the host.
+  if (route.via) return { ok: true, detail: `${route.host} is reached through ${route.via}` };
+  const address = route.host.replace(/^\[(.*)\]$/, "$1");
   if (isIP(address)) return { ok: true, detail: `${address} is an IP address` };
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -260,6 +267,8 @@ async function resolveCheck(
  */
 export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string {
   const { become, becomeUser } = needs.connection;
+  // With a sudo password, each sudo below reads it from a line of stdin (see probeInput).
+  const askPassword = needs.connection.becomePassword !== undefined;
   const inner = [
     `printf 'as %s %s\\n' "$(id -u)" "$(id -un)"`,
     sh`for c in ${[...PROBED_COMMANDS]}; do ` +
@@ -279,14 +288,21 @@ export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string
   const lines = [`printf 'login %s %s\\n' "$(id -u)" "$(id -un)"`];
   if (become) {
     lines.push(
-      `if muster_out=$(${
-        wrapCommand("true", { become, becomeUser })
-      } 2>&1 </dev/null); then echo 'sudo ok'; ` +
+      `if muster_out=$(${wrapCommand("true", { become, becomeUser, askPassword })} 2>&1 ${
+        askPassword ? "" : "</dev/null"
+      }); then echo 'sudo ok'; ` +
         `else printf 'sudo fail %s\\n' "$(printf '%s' "$muster_out" | head -n 1)"; exit 0; fi`,
     );
   }
-  lines.push(wrapCommand(inner, { become, becomeUser }));
+  lines.push(wrapCommand(inner, { become, becomeUser, askPassword }));
   return lines.join("\n") + "\n";
+}
+
+/** The probe's stdin: the sudo password once for each sudo of `probeScript`, if there is one. */
+function probeInput(connection: Connection): string | undefined {
+  if (!connection.become || !connection.becomePassword) return undefined;
+  const line = becomeInput(connection.becomePassword) as string;
+  return line + line;
 }
 
 /** What the probe found. */

@@ -136,6 +136,10 @@ export function applyScript(
     `trap 'muster_rc=$?; set +e; if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; rm -rf ${
       quote(stage)
     }' EXIT`,
+    // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
+    // that the EXIT trap rolls back, with SIGPIPE ignored from then on since nobody reads
+    // the output any more. A handler (not an ignore) so that the commands run keep theirs.
+    `trap 'trap "" PIPE; exit 141' PIPE; trap 'trap "" PIPE; exit 143' TERM; trap 'trap "" PIPE; exit 129' HUP`,
   ];
   return {
     script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"),

@@ -95,13 +95,16 @@ async function gather(transport: Transport, steps: Step[], signal?: AbortSignal)
   const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {
-    const sudo = /sudo:/.test(result.stderr);
+    const sudo = /sudo:|Sorry, try again|incorrect password/.test(result.stderr);
+    const hint = transport.connection.becomePassword
+      ? "sudo refused the password: check ansible_become_password for this host"
+      : "the login user needs passwordless sudo (sudo -n) for ansible_become, or set ansible_become_password";
     throw new MusterError(
       `Cannot read facts on ${transport.connection.name}: ${
         firstLine(result.stderr) || `exit ${result.code}`
       }`,
       3,
-      sudo ? { hint: "the login user needs passwordless sudo (sudo -n) for ansible_become" } : {},
+      sudo ? { hint } : {},
     );
   }
   return new GatheredFacts(raw);

@@ -1,8 +1,9 @@
 import type { Connection, Transport } from "../transport/transport.ts";
-import type { Emit } from "./events.ts";
+import { ConnectionError, MusterError } from "./errors.ts";
+import type { Emit, RunEvent } from "./events.ts";
 import { type FleetOptions, limiter, pool, runFleet } from "./fleet.ts";
 import { applyHost } from "./apply.ts";
-import { type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
+import { type HostContext, type HostJob, plannedResult, type PreparedHost, prepareHost } from "./host.ts";
 import type { HostResult } from "./result.ts";
 
 /** How a run goes. */
@@ -40,24 +41,49 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
   // Each upload holds a stream's buffers: bound them fleet-wide, not per host.
   const uploads = limiter(options.maxUploads ?? 12);
   // Ctrl-C (options.signal) starts nothing new but lets running commands finish; only a
-  // host's own timeout cancels a command that is running.
-  const contextFor = () => {
-    const signals = options.hostTimeoutMs ? [AbortSignal.timeout(options.hostTimeoutMs)] : [];
+  // host's own timeout cancels a command that is running. One deadline per host for the
+  // whole run: planning and applying (after a confirmation) share it.
+  const deadlines = new Map<HostJob, HostDeadline>();
+  const deadlineOf = (job: HostJob) => {
+    let deadline = deadlines.get(job);
+    if (!deadline) {
+      deadline = hostDeadline(job.connection.name, options.hostTimeoutMs, options.unreachableExitCode);
+      deadlines.set(job, deadline);
+    }
+    return deadline;
+  };
+  const contextFor = (job: HostJob): HostContext => {
+    const deadline = deadlineOf(job);
     return {
       connect: async (connection: Connection, signal?: AbortSignal) => {
         const transport = await options.connect(connection, signal);
         transports.push(transport);
         return transport;
       },
-      emit: options.emit,
+      emit: (event) => {
+        deadline.track(event);
+        options.emit(event);
+      },
       unreachableExitCode: options.unreachableExitCode,
       uploads,
-      signal: signals.length ? AbortSignal.any(signals) : undefined,
+      signal: deadline.signal,
     };
   };
-  const finish = (result: HostResult) => {
-    options.emit({ type: "host-end", result });
-    return result;
+  const finish = (result: HostResult, job?: HostJob) => {
+    const deadline = job && deadlines.get(job);
+    deadline?.clear();
+    const timedOut = deadline?.timedOut();
+    // A host out of time fails with the timeout, whatever its step's own failure was.
+    const final = timedOut
+      ? {
+        ...result,
+        status: timedOut.unreachable ? "unreachable" as const : "failed" as const,
+        exitCode: options.unreachableExitCode,
+        error: timedOut.error.message,
+      }
+      : result;
+    options.emit({ type: "host-end", result: final });
+    return final;
   };
   const skipped = (job: HostJob, reason: string): HostResult =>
     finish({
@@ -74,11 +100,14 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     if (options.confirm) {
       const prepared = new Map<HostJob, PreparedHost>();
       await pool(jobs, options.forks ?? 50, async (job) => {
-        prepared.set(job, await prepareHost(job, contextFor()));
+        prepared.set(job, await prepareHost(job, contextFor(job)));
       });
       const all = jobs.map((job) => prepared.get(job)!);
-      if (options.dryRun) return { results: all.map((p) => finish(plannedResult(p))), cancelled: false };
+      if (options.dryRun) {
+        return { results: all.map((p) => finish(plannedResult(p), p.job)), cancelled: false };
+      }
       if (!(await options.confirm(all))) {
+        for (const deadline of deadlines.values()) deadline.clear();
         return { results: all.map((p) => plannedResult(p)), cancelled: true };
       }
       const results = await runFleet(
@@ -87,7 +116,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         async (job) =>
           options.signal?.aborted
             ? skipped(job, "cancelled: planned, but not applied")
-            : finish(await applyHost(prepared.get(job)!, contextFor())),
+            : finish(await applyHost(prepared.get(job)!, contextFor(job)), job),
         failed,
         skipped,
       );
@@ -97,17 +126,72 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       jobs,
       options,
       async (job) => {
-        const context = contextFor();
+        const context = contextFor(job);
         const prepared = await prepareHost(job, context);
-        if (options.dryRun) return finish(plannedResult(prepared));
-        if (options.signal?.aborted) return skipped(job, "cancelled: planned, but not applied");
-        return finish(await applyHost(prepared, context));
+        if (options.dryRun) return finish(plannedResult(prepared), job);
+        if (options.signal?.aborted) {
+          deadlines.get(job)?.clear();
+          return skipped(job, "cancelled: planned, but not applied");
+        }
+        return finish(await applyHost(prepared, context), job);
       },
       failed,
       skipped,
     );
     return { results, cancelled: false };
   } finally {
+    for (const deadline of deadlines.values()) deadline.clear();
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
   }
+}
+
+/** A host's time limit: its signal, and what it was doing when the time ran out. */
+interface HostDeadline {
+  /** Aborts, with the timeout error as its reason, once the time is up. */
+  signal?: AbortSignal;
+  /** Follows the host's phases, to say where it was. */
+  track(event: RunEvent): void;
+  /** The timeout, if the time ran out. */
+  timedOut(): { error: MusterError; unreachable: boolean } | undefined;
+  clear(): void;
+}
+
+/**
+ * Starts a host's clock. When `ms` pass, its signal aborts with an error saying how long
+ * and where the host was (`Timed out after 5 s in step systemd/services`); transports
+ * reject the command in flight with that error. While connecting it is a
+ * `ConnectionError` (the host is unreachable); the exit code is the command's code for
+ * an unreachable host (install 3, uninstall 4).
+ */
+function hostDeadline(host: string, ms: number | undefined, exitCode: number): HostDeadline {
+  if (!ms) return { track: () => {}, timedOut: () => undefined, clear: () => {} };
+  const controller = new AbortController();
+  let where = "while connecting";
+  let phase = "connect";
+  let outcome: { error: MusterError; unreachable: boolean } | undefined;
+  const timer = setTimeout(() => {
+    const message = `Timed out after ${ms / 1000} s on ${host} ${where} (--timeout)`;
+    const unreachable = phase === "connect";
+    const error = unreachable
+      ? new ConnectionError(message, { hint: "raise --timeout, or look at what the host was doing" })
+      : new MusterError(message, exitCode, { hint: "raise --timeout, or look at what the host was doing" });
+    outcome = { error, unreachable };
+    controller.abort(error);
+  }, ms);
+  return {
+    signal: controller.signal,
+    track(event) {
+      if (event.type !== "host-phase" || event.host !== host) return;
+      phase = event.phase;
+      where = event.step
+        ? `in step ${event.role ? `${event.role}/` : ""}${event.step} (${event.phase})`
+        : event.phase === "connect"
+        ? "while connecting"
+        : event.phase === "facts"
+        ? "while gathering facts"
+        : `while in ${event.phase}`;
+    },
+    timedOut: () => outcome,
+    clear: () => clearTimeout(timer),
+  };
 }

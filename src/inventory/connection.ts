@@ -5,11 +5,13 @@
  * `ansible_connection: local`; only Ansible's implicit localhost is local by default.
  */
 
-import { InventoryError } from "../engine/errors.ts";
+import { InventoryError, type SourcePosition } from "../engine/errors.ts";
+import { Secret } from "../transport/secret.ts";
 import type { Connection } from "../transport/transport.ts";
 import { numberOf } from "./float.ts";
 import type { InventoryHost } from "./types.ts";
 import { VaultValue } from "./vault.ts";
+import { rememberSecret } from "../text/secrets.ts";
 
 const SSH = [
   "ssh",
@@ -42,6 +44,25 @@ class VarReader {
       `Invalid ${name} for host '${this.host.name}': expected ${expected}, got ${JSON.stringify(value)}`,
       this.host.positions?.[name],
     );
+  }
+
+  /**
+   * A password: a string or a vault value, decrypted only when revealed. The secret's
+   * text may not hold a line break (sudo reads one line).
+   */
+  secret(names: string[]): Secret | undefined {
+    const name = names.find((n) => n in this.host.vars && this.host.vars[n] !== null);
+    if (name === undefined) return undefined;
+    const value = this.host.vars[name];
+    if (!(value instanceof VaultValue) && typeof value !== "string" && numberOf(value) === undefined) {
+      this.fail(name, "a string", "(not shown)");
+    }
+    return new Secret(() => {
+      const text = value instanceof VaultValue ? value.reveal() : String(value);
+      if (/[\r\n]/.test(text)) this.fail(name, "a password on one line", "(not shown)");
+      rememberSecret(text);
+      return text;
+    });
   }
 
   string(names: string[], expected = "a string"): string | undefined {
@@ -77,21 +98,45 @@ function expandHome(path: string): string {
 }
 
 /**
+ * Defaults of an `ansible.cfg` (or its environment variables): used when the inventory
+ * does not set the variable.
+ */
+export interface ConnectionDefaults {
+  /** `[defaults] remote_user` */
+  user?: string;
+  /** `[defaults] private_key_file` */
+  privateKeyFile?: string;
+  /** `[privilege_escalation] become` */
+  become?: boolean;
+  /** `[privilege_escalation] become_user` */
+  becomeUser?: string;
+  /** `[ssh_connection] ssh_args`, where it was set */
+  sshArgs?: { value: string; position?: SourcePosition };
+}
+
+/** The variables of the SSH arguments, in the order Ansible puts them on the `ssh` command line. */
+const SSH_ARGS = ["ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args"];
+
+/**
  * How to reach a host: `ansible_host` (default: its name), `ansible_port` (22),
  * `ansible_user`, `ansible_connection` (`ssh`, `smart`, `paramiko` mean SSH; `local`),
  * `ansible_ssh_private_key_file` (`~` expanded), `ansible_become` and
- * `ansible_become_user` (default `root`). A value of the wrong type is an
+ * `ansible_become_user` (default `root`), the SSH arguments of `ansible_ssh_args` (else
+ * the config's `ssh_args`), `ansible_ssh_common_args` and `ansible_ssh_extra_args` (read
+ * when connecting), `ansible_password` (or `ansible_ssh_pass`) and
+ * `ansible_become_password` (or `ansible_become_pass`), vault values decrypted only when
+ * used. `defaults` come from `ansible.cfg`. A value of the wrong type is an
  * `InventoryError` naming the host and the variable, at the place it was set.
  *
  * @example
  * ```ts
  * import { connectionOf } from "./connection.ts";
  * connectionOf({ name: "web1", groups: ["all"], vars: { ansible_host: "10.0.0.5", ansible_become: "yes" } });
- * // => { name: "web1", kind: "ssh", address: "10.0.0.5", port: 22, user: undefined,
+ * // => { name: "web1", kind: "ssh", address: "10.0.0.5", port: 22, portIsDefault: true, user: undefined,
  * //      privateKeyFile: undefined, become: true, becomeUser: "root" }
  * ```
  */
-export function connectionOf(host: InventoryHost): Connection {
+export function connectionOf(host: InventoryHost, defaults: ConnectionDefaults = {}): Connection {
   const vars = new VarReader(host);
   const kindText = vars.string(["ansible_connection"]);
   let kind: Connection["kind"] = "ssh";
@@ -112,7 +157,7 @@ export function connectionOf(host: InventoryHost): Connection {
     port = n;
   }
   const becomeVar = vars.first(["ansible_become"]);
-  let become = false;
+  let become = defaults.become ?? false;
   if (becomeVar) {
     const b = parseBoolean(becomeVar.value);
     if (b === undefined) {
@@ -120,15 +165,31 @@ export function connectionOf(host: InventoryHost): Connection {
     }
     become = b;
   }
-  const key = vars.string(["ansible_ssh_private_key_file", "ansible_private_key_file"], "a file path");
+  const key = vars.string(["ansible_ssh_private_key_file", "ansible_private_key_file"], "a file path") ??
+    defaults.privateKeyFile;
+  const sshArgs: NonNullable<Connection["sshArgs"]> = [];
+  for (const name of SSH_ARGS) {
+    const value = vars.string([name], "SSH arguments");
+    if (value !== undefined) sshArgs.push({ variable: name, value, position: host.positions?.[name] });
+    else if (name === "ansible_ssh_args" && defaults.sshArgs) {
+      sshArgs.push({ variable: "ssh_args", ...defaults.sshArgs });
+    }
+  }
+  const password = vars.secret(["ansible_ssh_pass", "ansible_password"]);
+  const becomePassword = vars.secret(["ansible_become_password", "ansible_become_pass", "ansible_sudo_pass"]);
   return {
     name: host.name,
     kind,
     address: vars.string(["ansible_ssh_host", "ansible_host"], "a host name or address") ?? host.name,
     port,
-    user: vars.string(["ansible_ssh_user", "ansible_user"], "a user name"),
+    ...(portVar ? {} : { portIsDefault: true }),
+    user: vars.string(["ansible_ssh_user", "ansible_user"], "a user name") ?? defaults.user,
     privateKeyFile: key === undefined ? undefined : expandHome(key),
     become,
-    becomeUser: vars.string(["ansible_sudo_user", "ansible_become_user"], "a user name") ?? "root",
+    becomeUser: vars.string(["ansible_sudo_user", "ansible_become_user"], "a user name") ??
+      defaults.becomeUser ?? "root",
+    ...(sshArgs.length ? { sshArgs } : {}),
+    ...(password ? { password } : {}),
+    ...(becomePassword ? { becomePassword } : {}),
   };
 }

@@ -18,6 +18,7 @@ Deno.test("connectionOf() defaults to SSH on port 22 to the host's name, as root
     kind: "ssh",
     address: "web1",
     port: 22,
+    portIsDefault: true,
     user: undefined,
     privateKeyFile: undefined,
     become: false,
@@ -113,4 +114,73 @@ Deno.test("connectionOf() takes a float port and a vault-encrypted user", () => 
     host({ ansible_port: new PyFloat(2222), ansible_user: user, ansible_become: new PyFloat(1) }),
   );
   assertEquals([c.port, c.user, c.become], [2222, "deploy", true]);
+});
+
+Deno.test("connectionOf() keeps the SSH argument variables in Ansible's order, with where each was set", () => {
+  const c = connectionOf({
+    ...host({
+      ansible_ssh_extra_args: "-o ConnectTimeout=5",
+      ansible_ssh_common_args: "-o ProxyJump=bastion",
+    }),
+    positions: { ansible_ssh_common_args: { file: "inv.yml", line: 3, col: 5 } },
+  }, { sshArgs: { value: "-C", position: { file: "ansible.cfg", line: 2, col: 1 } } });
+  assertEquals(c.sshArgs, [
+    { variable: "ssh_args", value: "-C", position: { file: "ansible.cfg", line: 2, col: 1 } },
+    {
+      variable: "ansible_ssh_common_args",
+      value: "-o ProxyJump=bastion",
+      position: { file: "inv.yml", line: 3, col: 5 },
+    },
+    { variable: "ansible_ssh_extra_args", value: "-o ConnectTimeout=5", position: undefined },
+  ]);
+  // The inventory's ansible_ssh_args replaces the config's ssh_args.
+  const own = connectionOf(host({ ansible_ssh_args: "-q" }), { sshArgs: { value: "-C" } });
+  assertEquals(own.sshArgs, [{ variable: "ansible_ssh_args", value: "-q", position: undefined }]);
+});
+
+Deno.test("connectionOf() takes ansible.cfg's defaults only where the inventory says nothing", () => {
+  const defaults = { user: "ops", privateKeyFile: "/k", become: true, becomeUser: "app" };
+  const c = connectionOf(host({}), defaults);
+  assertEquals([c.user, c.privateKeyFile, c.become, c.becomeUser], ["ops", "/k", true, "app"]);
+  const own = connectionOf(
+    host({
+      ansible_user: "deploy",
+      ansible_ssh_private_key_file: "/mine",
+      ansible_become: false,
+      ansible_become_user: "root",
+    }),
+    defaults,
+  );
+  assertEquals([own.user, own.privateKeyFile, own.become, own.becomeUser], [
+    "deploy",
+    "/mine",
+    false,
+    "root",
+  ]);
+});
+
+Deno.test("connectionOf() holds passwords as secrets that never print", () => {
+  const c = connectionOf(host({ ansible_password: "login-pw-1", ansible_become_pass: "sudo-pw-2" }));
+  assertEquals(c.password?.reveal(), "login-pw-1");
+  assertEquals(c.becomePassword?.reveal(), "sudo-pw-2");
+  const shown = JSON.stringify(c) + String(c.password) + Deno.inspect(c);
+  assertEquals(shown.includes("login-pw-1") || shown.includes("sudo-pw-2"), false);
+  assertEquals(
+    connectionOf(host({ ansible_become_password: "a", ansible_become_pass: "b" })).becomePassword?.reveal(),
+    "a",
+  );
+  assertThrows(
+    () => connectionOf(host({ ansible_become_password: "two\nlines" })).becomePassword?.reveal(),
+    InventoryError,
+  );
+});
+
+Deno.test("connectionOf() decrypts a vaulted password only when it is used", () => {
+  let revealed = 0;
+  const vaulted = new VaultValue("$ANSIBLE_VAULT;1.1;AES256\n00", { file: "v.yml", line: 4, col: 3 });
+  Object.defineProperty(vaulted, "reveal", { value: () => (revealed++, "from-the-vault") });
+  const c = connectionOf(host({ ansible_become_password: vaulted }));
+  assertEquals(revealed, 0);
+  assertEquals(c.becomePassword?.reveal(), "from-the-vault");
+  assertEquals(revealed, 1);
 });

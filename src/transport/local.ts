@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
-import { CancelledError } from "../engine/errors.ts";
+import { abortError } from "./abort.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
-import { wrapCommand } from "./wrap.ts";
+import { becomeInput, wrapCommand } from "./wrap.ts";
 
 /**
  * The local transport: commands run with `sh -c` on this machine through `Deno.Command`.
@@ -14,33 +14,56 @@ export class LocalTransport implements Transport {
   }
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    if (options.signal?.aborted) {
-      throw new CancelledError(`Cancelled before running on ${this.connection.name}`);
-    }
+    const { signal } = options;
+    if (signal?.aborted) throw abortError(signal, `Cancelled before running on ${this.connection.name}`);
     const become = (options.become ?? this.connection.become) && !this.#alreadyBecome();
+    const password = become ? this.connection.becomePassword : undefined;
+    const stdin = password ? becomeInput(password, options.stdin) : options.stdin;
+    const wrapped = wrapCommand(command, {
+      become,
+      becomeUser: this.connection.becomeUser,
+      askPassword: password !== undefined,
+    });
     const child = new Deno.Command("sh", {
-      args: ["-c", wrapCommand(command, { become, becomeUser: this.connection.becomeUser })],
-      stdin: options.stdin === undefined ? "null" : "piped",
+      args: ["-c", wrapped],
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
-      signal: options.signal,
     }).spawn();
-    if (options.stdin !== undefined) {
+    // On abort, the command's whole process tree gets SIGTERM (a shell's children do not
+    // die with it), and the run stops waiting for pipes a straggler may hold open.
+    let onAbort = () => {};
+    const aborted = new Promise<"aborted">((resolve) => {
+      onAbort = () => {
+        _terminateTree(child.pid);
+        resolve("aborted");
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    if (stdin !== undefined) {
+      // Not awaited: a command that stalls before reading its input must not stall this.
       const writer = child.stdin.getWriter();
-      const data = typeof options.stdin === "string"
-        ? new TextEncoder().encode(options.stdin)
-        : options.stdin;
-      await writer.write(data).catch(() => {});
-      await writer.close().catch(() => {});
+      const data = typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin;
+      writer.write(data).then(() => writer.close()).catch(() => {});
     }
-    const [stdout, stderr, status] = await Promise.all([
+    const finished = Promise.all([
       readText(child.stdout, options.onStdout),
       readText(child.stderr),
       child.status,
     ]);
-    if (options.signal?.aborted) {
-      throw new CancelledError(`Cancelled while running on ${this.connection.name}`);
+    let outcome: Awaited<typeof finished> | "aborted";
+    try {
+      outcome = await Promise.race([finished, aborted]);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
+    if (outcome === "aborted" || signal?.aborted) {
+      // Give the tree a moment to go, then leave it: the pipes are released either way.
+      await Promise.race([child.status, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      finished.catch(() => {});
+      throw abortError(signal, `Cancelled while running on ${this.connection.name}`);
+    }
+    const [stdout, stderr, status] = outcome;
     return { code: status.signal ? 128 + signalNumber(status.signal) : status.code, stdout, stderr };
   }
 
@@ -77,6 +100,29 @@ async function readText(
     onChunk?.(part);
   }
   return text + decoder.decode();
+}
+
+/** Sends SIGTERM to a process and all its descendants (children first found, then killed all at once). */
+function _terminateTree(pid: number): void {
+  const tree: number[] = [];
+  const walk = (parent: number) => {
+    tree.push(parent);
+    let children = "";
+    try {
+      children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`);
+    } catch {
+      return; // gone already, or no /proc
+    }
+    for (const child of children.trim().split(/\s+/).filter(Boolean)) walk(Number(child));
+  };
+  walk(pid);
+  for (const member of tree) {
+    try {
+      Deno.kill(member, "SIGTERM");
+    } catch {
+      // Gone already, or not ours to signal (a command sudo runs as root: sudo relays it).
+    }
+  }
 }
 
 function signalNumber(signal: Deno.Signal): number {

@@ -9,7 +9,12 @@ import type { Buffer } from "node:buffer";
 import { homedir } from "node:os";
 import { join, posix } from "node:path";
 import { NodeSSH } from "node-ssh";
-import { CancelledError, CommandError, ConnectionError, InstallError } from "../engine/errors.ts";
+import { CommandError, ConnectionError, InstallError, type MusterError } from "../engine/errors.ts";
+import { abortError } from "./abort.ts";
+import { readSshArgs } from "./ssh_args.ts";
+import { readSshConfig } from "./ssh_config.ts";
+import { forwardStream, proxyCommandStream, type ProxyStream } from "./ssh_proxy.ts";
+import { expandProxyCommand, type HostKeyChecking, type SshTarget, sshTarget } from "./ssh_target.ts";
 import {
   checkHostKey,
   fingerprint,
@@ -33,16 +38,24 @@ import {
   type SshClient,
 } from "./ssh_channel.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
-import { wrapCommand } from "./wrap.ts";
+import { becomeInput, wrapCommand } from "./wrap.ts";
 
 /** Options of an SSH connection. */
 export interface SshOptions {
-  /** "accept-new" (default): unknown hosts are recorded in known_hosts; a changed key refuses the host. "off": no checking. */
-  hostKeyChecking?: "accept-new" | "off";
+  /**
+   * "accept-new" (default): unknown hosts are recorded in known_hosts; a changed key refuses the host.
+   * "yes": unknown hosts are refused too. "off": no checking. SSH arguments and ~/.ssh/config
+   * (`StrictHostKeyChecking`) override it, except "off".
+   */
+  hostKeyChecking?: HostKeyChecking;
   /** known_hosts file. @default ~/.ssh/known_hosts (HOME from env) */
   knownHostsFile?: string;
-  /** Connect timeout in ms. @default 10000 */
+  /** Connect timeout in ms (`ConnectTimeout` overrides it). @default 10000 */
   connectTimeoutMs?: number;
+  /** The ssh config file (`-F` in the SSH arguments overrides it). @default ~/.ssh/config */
+  sshConfigFile?: string;
+  /** Aborts connecting: the connection attempt ends and a `CancelledError` is thrown. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -76,11 +89,16 @@ const MAX_CHANNELS = 10;
 const OPEN_RETRIES = 20;
 const KEEPALIVE_INTERVAL_MS = 15_000;
 const KEEPALIVE_COUNT_MAX = 4;
+/** Jump hosts in a row at most: a ProxyJump loop in ~/.ssh/config ends here. */
+const MAX_HOPS = 8;
 
 /**
- * Connects to a host over SSH and returns its transport. Logs in with the inventory's
- * key file, else those of `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` that exist, then
- * the SSH agent (`SSH_AUTH_SOCK`).
+ * Connects to a host over SSH and returns its transport. Where it goes comes from the
+ * inventory (`ansible_host`, `ansible_port`, `ansible_user`, key file), then the SSH
+ * arguments of `connection.sshArgs`, then `~/.ssh/config` (see `sshTarget`); through
+ * `ProxyJump` hosts (each one's host key checked) or a `ProxyCommand` when they say so.
+ * Logs in with the key files given, else those of `~/.ssh/id_ed25519`, `id_ecdsa`,
+ * `id_rsa` that exist, then the SSH agent (`SSH_AUTH_SOCK`), then the inventory's password.
  *
  * A command aborted through `RunOptions.signal` (or an upload through
  * `PutOptions.signal`) rejects at once with a `CancelledError`; its channel is closed
@@ -88,6 +106,8 @@ const KEEPALIVE_COUNT_MAX = 4;
  *
  * @throws {ConnectionError} when the host cannot be reached, refuses the login, or its
  * host key does not match `known_hosts`; the message says which.
+ * @throws {InventoryError} when the SSH arguments hold an option muster does not support
+ * @throws {CancelledError} when `options.signal` aborts while connecting
  *
  * @example
  * ```ts ignore
@@ -101,22 +121,95 @@ const KEEPALIVE_COUNT_MAX = 4;
  * ```
  */
 export async function connectSsh(connection: Connection, options: SshOptions = {}): Promise<Transport> {
-  const user = connection.user ?? await currentUser();
-  const target = `${user}@${connection.address}:${connection.port}`;
-  const timeoutMs = options.connectTimeoutMs ?? 10_000;
-  const fail = (reason: string, cause?: unknown) =>
-    new ConnectionError(`Cannot connect to ${target}: ${reason}`, { cause });
+  const { target, configFile } = await _targetOf(connection, options);
+  const opened = await _open(target, {
+    password: connection.password?.reveal(),
+    configFile,
+    options,
+    hops: 0,
+  });
+  return new SshTransport(connection, opened.client, opened.label, opened.release);
+}
 
-  const auth = await authMethods(user, connection.privateKeyFile, fail);
+/**
+ * Where an SSH connection to the host goes (its SSH arguments and ~/.ssh/config read):
+ * the host and port, and the jump host or proxy command it goes through, if any. For
+ * `validate`, which checks that the controller can resolve what it connects to itself.
+ *
+ * @throws {InventoryError} or {ConnectionError} as `connectSsh` does for the same settings
+ */
+export async function sshRoute(
+  connection: Connection,
+  options: Pick<SshOptions, "sshConfigFile"> = {},
+): Promise<{ host: string; port: number; via?: string }> {
+  const { target } = await _targetOf(connection, options);
+  const via = target.jump?.length
+    ? `jump host ${target.jump.map((hop) => hop.host).join(", ")}`
+    : target.proxyCommand
+    ? `ProxyCommand ${target.proxyCommand}`
+    : undefined;
+  return { host: target.host, port: target.port, ...(via ? { via } : {}) };
+}
+
+async function _targetOf(
+  connection: Connection,
+  options: SshOptions,
+): Promise<{ target: SshTarget; configFile?: string }> {
+  const args = readSshArgs(connection.sshArgs ?? []);
+  const configFile = args.configFile ?? options.sshConfigFile;
+  const config = await readSshConfig(connection.address, { file: configFile, user: connection.user });
+  const target = sshTarget(
+    {
+      address: connection.address,
+      port: connection.portIsDefault ? undefined : connection.port,
+      user: connection.user,
+      privateKeyFile: connection.privateKeyFile,
+      hostKeyChecking: options.hostKeyChecking,
+      knownHostsFile: options.knownHostsFile,
+      connectTimeoutMs: options.connectTimeoutMs,
+    },
+    args,
+    config,
+  );
+  return { target, configFile };
+}
+
+interface _OpenContext {
+  password?: string;
+  configFile?: string;
+  options: SshOptions;
+  hops: number;
+}
+
+interface _Opened {
+  client: SshClient;
+  /** `user@host:port`, for messages. */
+  label: string;
+  /** Ends what carries the connection (proxy command, jump connections), once it is closed. */
+  release: () => void;
+}
+
+/** Opens one SSH connection to `target`, through its jump hosts or proxy command. */
+async function _open(target: SshTarget, context: _OpenContext): Promise<_Opened> {
+  const { options } = context;
+  const user = target.user ?? await currentUser();
+  const label = `${user}@${target.host}:${target.port}`;
+  const timeoutMs = target.connectTimeoutMs;
+  const fail = (reason: string, cause?: unknown) =>
+    new ConnectionError(`Cannot connect to ${label}: ${reason}`, { cause });
+  if (options.signal?.aborted) throw abortError(options.signal, `Cancelled: connecting to ${label}`);
+
+  const auth = await authMethods(user, target.keyFiles, fail, { password: context.password });
   const tried: string[] = [];
   const algorithms: Record<string, string[]> = { cipher: CIPHERS };
+  if (target.compression) algorithms.compress = ["zlib@openssh.com", "zlib", "none"];
   const config: Record<string, unknown> = {
-    host: connection.address,
-    port: connection.port,
+    host: target.host,
+    port: target.port,
     username: user,
     readyTimeout: timeoutMs,
-    keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+    keepaliveInterval: target.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: target.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
     algorithms,
     authHandler: () => {
       const next = auth.methods[tried.length];
@@ -128,15 +221,16 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
 
   let refusal: string | undefined;
   let record: (() => Promise<void>) | undefined;
-  if (options.hostKeyChecking !== "off") {
-    const file = options.knownHostsFile ?? join(homedir(), ".ssh", "known_hosts");
-    const name = knownHostsName(connection.address, connection.port);
+  if (target.hostKeyChecking !== "off") {
+    const file = target.knownHostsFile ?? join(homedir(), ".ssh", "known_hosts");
+    const name = knownHostsName(target.host, target.port);
     let entries: KnownHostsEntry[];
     try {
       entries = await readKnownHosts(file);
     } catch (error) {
       throw fail(`cannot read ${file}: ${lowerFirst((error as Error).message)}`, error);
     }
+    const strict = target.hostKeyChecking === "yes";
     // Ask for the key types already recorded first, as OpenSSH does.
     algorithms.serverHostKey = _hostKeyAlgorithms(knownKeyTypes(entries, name));
     // Synchronous on purpose: with an asynchronous verifier, ssh2 1.17 under Deno now and
@@ -144,11 +238,11 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
     config.hostVerifier = (key: Buffer): boolean => {
       const blob = new Uint8Array(key);
       const status = checkHostKey(entries, name, blob);
-      refusal = _hostKeyRefusal(status, { blob, file, name });
-      if (status.status === "new") {
+      refusal = _hostKeyRefusal(status, { blob, file, name, strict });
+      if (status.status === "new" && !strict) {
         record = async () => {
           try {
-            refusal = _hostKeyRefusal(await verifyHostKey(file, name, blob), { blob, file, name });
+            refusal = _hostKeyRefusal(await verifyHostKey(file, name, blob), { blob, file, name, strict });
           } catch (error) {
             refusal = `cannot record the host key in ${file}: ${lowerFirst((error as Error).message)}`;
           }
@@ -158,22 +252,101 @@ export async function connectSsh(connection: Connection, options: SshOptions = {
     };
   }
 
+  // What carries the connection, when it is not a TCP socket of its own.
+  let carrier: ProxyStream | undefined;
+  let jump: _Opened | undefined;
+  const releaseCarrier = () => {
+    carrier?.close();
+    jump?.client.end();
+    jump?.release();
+  };
+  if (target.jump?.length) {
+    if (context.hops >= MAX_HOPS) throw fail(`more than ${MAX_HOPS} jump hosts (a ProxyJump loop?)`);
+    const hops = target.jump;
+    const hop = hops[hops.length - 1];
+    const hopConfig = await readSshConfig(hop.host, { file: context.configFile, user: hop.user });
+    const hopTarget = sshTarget(
+      {
+        address: hop.host,
+        port: hop.port,
+        user: hop.user,
+        hostKeyChecking: options.hostKeyChecking,
+        knownHostsFile: target.knownHostsFile ?? options.knownHostsFile,
+        connectTimeoutMs: timeoutMs,
+      },
+      {},
+      hopConfig,
+    );
+    if (hops.length > 1) {
+      hopTarget.jump = hops.slice(0, -1);
+      delete hopTarget.proxyCommand;
+    }
+    try {
+      jump = await _open(hopTarget, { ...context, password: undefined, hops: context.hops + 1 });
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      throw fail(`through jump host ${hop.host}: ${lowerFirst(error.message)}`, error);
+    }
+    try {
+      carrier = await forwardStream(jump.client, target.host, target.port);
+    } catch (error) {
+      releaseCarrier();
+      throw fail(
+        `jump host ${jump.label} cannot open a connection to ${target.host}:${target.port}: ${
+          lowerFirst((error as Error).message)
+        }`,
+        error,
+      );
+    }
+  } else if (target.proxyCommand) {
+    const command = expandProxyCommand(target.proxyCommand, {
+      host: target.host,
+      port: target.port,
+      user,
+      name: target.name,
+    });
+    carrier = proxyCommandStream(command);
+  }
+  if (carrier) config.sock = carrier.sock;
+
   const ssh = new NodeSSH();
   let failure: unknown;
+  const connecting = ssh.connect(config);
+  // NodeSSH gives no handle on the client until it is ready: an abort stops waiting, ends
+  // the carrier, and ends the connection if it is made after all.
+  let onAbort = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    await ssh.connect(config);
+    if (await Promise.race([connecting, aborted]) === "aborted") {
+      connecting.then((made) => made.dispose(), () => {});
+    }
   } catch (error) {
     failure = error;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  if (options.signal?.aborted) {
+    releaseCarrier();
+    throw abortError(options.signal, `Cancelled: connecting to ${label}`);
   }
   const client = ssh.connection as unknown as SshClient | null;
   // Like OpenSSH, record a new host even when the login then fails.
   await record?.();
   if (failure !== undefined || refusal !== undefined || !client) {
     client?.end();
-    const reason = refusal ?? _describeFailure(failure, { user, tried, skipped: auth.skipped, timeoutMs });
+    releaseCarrier();
+    let reason = refusal ?? _describeFailure(failure, { user, tried, skipped: auth.skipped, timeoutMs });
+    const said = carrier?.stderr();
+    if (said && target.proxyCommand) {
+      reason += ` (ProxyCommand said: ${said.split("\n").slice(-3).join("; ")})`;
+    }
     throw fail(reason, failure);
   }
-  return new SshTransport(connection, client, target);
+  return { client, label, release: releaseCarrier };
 }
 
 interface _ExecOptions {
@@ -187,14 +360,17 @@ class SshTransport implements Transport {
   readonly #client: SshClient;
   readonly #target: string;
   readonly #slots = new Slots(MAX_CHANNELS);
+  /** Ends what carries the connection (proxy command, jump hosts). */
+  readonly #release: () => void;
   /** Why the connection is gone, once it is. */
   #lost?: string;
   #closing?: Promise<void>;
 
-  constructor(connection: Connection, client: SshClient, target: string) {
+  constructor(connection: Connection, client: SshClient, target: string, release: () => void = () => {}) {
     this.connection = connection;
     this.#client = client;
     this.#target = target;
+    this.#release = release;
     client.on("error", (error: Error) => {
       this.#lost ??= lowerFirst(error.message);
     });
@@ -205,9 +381,14 @@ class SshTransport implements Transport {
 
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
     const become = options.become ?? this.connection.become;
-    const wrapped = wrapCommand(command, { become, becomeUser: this.connection.becomeUser });
+    const password = become ? this.connection.becomePassword : undefined;
+    const wrapped = wrapCommand(command, {
+      become,
+      becomeUser: this.connection.becomeUser,
+      askPassword: password !== undefined,
+    });
     const result = await this.#exec(wrapped, {
-      input: options.stdin,
+      input: password ? becomeInput(password, options.stdin) : options.stdin,
       signal: options.signal,
       onStdout: options.onStdout,
     });
@@ -252,7 +433,7 @@ class SshTransport implements Transport {
   }
 
   close(): Promise<void> {
-    this.#closing ??= new Promise((resolve) => {
+    this.#closing ??= new Promise<void>((resolve) => {
       if (this.#lost !== undefined) return resolve();
       this.#lost = "the connection was closed";
       const timer = setTimeout(resolve, 2000);
@@ -261,7 +442,7 @@ class SshTransport implements Transport {
         resolve();
       });
       this.#client.end();
-    });
+    }).finally(() => this.#release());
     return this.#closing;
   }
 
@@ -270,21 +451,21 @@ class SshTransport implements Transport {
     return new ConnectionError(`Lost connection to ${this.#target}: ${this.#lost ?? "unknown reason"}`);
   }
 
-  #cancelled(): CancelledError {
-    return new CancelledError(`Cancelled: command on ${this.connection.name} aborted`);
+  #cancelled(signal?: AbortSignal): MusterError {
+    return abortError(signal, `Cancelled: command on ${this.connection.name} aborted`);
   }
 
   async #exec(command: string, options: _ExecOptions): Promise<ChannelResult> {
     const { signal } = options;
-    if (signal?.aborted) throw this.#cancelled();
+    if (signal?.aborted) throw this.#cancelled(signal);
     if (this.#lost !== undefined) throw this.#lostError();
     const release = await this.#slots.acquire(signal);
-    if (!release) throw this.#cancelled();
+    if (!release) throw this.#cancelled(signal);
     try {
       const opened = await this.#open(command, signal);
       return await driveChannel(opened, {
         ...options,
-        cancelled: () => this.#cancelled(),
+        cancelled: () => this.#cancelled(signal),
         lost: () => this.#lost === undefined ? undefined : this.#lostError(),
       });
     } finally {
@@ -311,7 +492,7 @@ class SshTransport implements Transport {
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 6)));
-      if (signal?.aborted) throw this.#cancelled();
+      if (signal?.aborted) throw this.#cancelled(signal);
     }
   }
 }
@@ -331,14 +512,17 @@ function _hostKeyAlgorithms(knownTypes: string[]): string[] {
 /** Why a host key is refused, or undefined when it is accepted. */
 function _hostKeyRefusal(
   status: HostKeyStatus,
-  context: { blob: Uint8Array; file: string; name: string },
+  context: { blob: Uint8Array; file: string; name: string; strict?: boolean },
 ): string | undefined {
   const { blob, file, name } = context;
   const type = keyTypeOf(blob);
   switch (status.status) {
     case "known":
-    case "new":
       return undefined;
+    case "new":
+      if (!context.strict) return undefined;
+      return `host key unknown: ${file} has no key for ${name}, and StrictHostKeyChecking is yes ` +
+        `(it offers a ${type} key, ${fingerprint(blob)}); add it to ${file}, or use accept-new`;
     case "revoked":
       return `host key revoked: the ${type} key it offers (${
         fingerprint(blob)

@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { KeyFile } from "./ssh_target.ts";
 
 /** Key files tried, in this order, when the inventory names none. */
 const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
@@ -27,23 +28,30 @@ export interface Auth {
 }
 
 /**
- * Collects the ways to log in as `user`: the key file given (a leading `~/` is the home
- * directory), else those of `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` that exist and are
- * unencrypted; then the SSH agent if `SSH_AUTH_SOCK` is set.
+ * Collects the ways to log in as `user`: the key files given that exist and are
+ * unencrypted (a `required` one that cannot be read fails; a leading `~/` is the home
+ * directory), else those of `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`; then the SSH agent
+ * if `SSH_AUTH_SOCK` is set; then the password, if one is given (as `password` and as
+ * `keyboard-interactive`, which sshd with PAM asks passwords through).
  *
- * @throws what `fail` returns, when the key file given cannot be read or no method is left
+ * @throws what `fail` returns, when a required key file cannot be read or no method is left
  */
 export async function authMethods(
   user: string,
-  keyFile: string | undefined,
+  keys: string | KeyFile[] | undefined,
   fail: (reason: string, cause?: unknown) => Error,
+  options: { password?: string } = {},
 ): Promise<Auth> {
   const methods: AuthMethod[] = [];
   const skipped: string[] = [];
-  const files = keyFile
-    ? [keyFile.startsWith("~/") ? join(homedir(), keyFile.slice(2)) : keyFile]
-    : DEFAULT_KEYS.map((name) => join(homedir(), ".ssh", name));
-  for (const file of files) {
+  const given = typeof keys === "string" ? [{ file: keys, required: true }] : keys ?? [];
+  const files = given.length
+    ? given.map((key) => ({
+      ...key,
+      file: key.file.startsWith("~/") ? join(homedir(), key.file.slice(2)) : key.file,
+    }))
+    : DEFAULT_KEYS.map((name) => ({ file: join(homedir(), ".ssh", name), required: false }));
+  for (const { file, required } of files) {
     let key: Uint8Array;
     try {
       key = await Deno.readFile(file);
@@ -51,7 +59,7 @@ export async function authMethods(
       if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied)) {
         throw error;
       }
-      if (keyFile) throw fail(`cannot read private key ${file}: ${lowerFirst(error.message)}`, error);
+      if (required) throw fail(`cannot read private key ${file}: ${lowerFirst(error.message)}`, error);
       continue;
     }
     const text = new TextDecoder().decode(key);
@@ -70,8 +78,28 @@ export async function authMethods(
   if (agent) {
     methods.push({ label: `the SSH agent (${agent})`, method: { type: "agent", username: user, agent } });
   }
+  const password = options.password;
+  if (password !== undefined) {
+    methods.push({ label: "the password", method: { type: "password", username: user, password } });
+    methods.push({
+      label: "the password (keyboard-interactive)",
+      method: {
+        type: "keyboard-interactive",
+        username: user,
+        prompt: (
+          _name: string,
+          _instructions: string,
+          _lang: string,
+          prompts: unknown[],
+          finish: (answers: string[]) => void,
+        ) => finish(prompts.map(() => password)),
+      },
+    });
+  }
   if (methods.length === 0) {
-    const keys = skipped.length ? skipped.join(", ") : `none of ${files.join(", ")} exists`;
+    const keys = skipped.length
+      ? skipped.join(", ")
+      : `none of ${files.map((key) => key.file).join(", ")} exists`;
     throw fail(`no SSH key to log in as ${user}: ${keys}, and no SSH agent (SSH_AUTH_SOCK is not set)`);
   }
   return { methods, skipped };

@@ -4,6 +4,9 @@
  * is applied in one place, `wrapCommand`.
  */
 
+import type { SourcePosition } from "../engine/errors.ts";
+import type { Secret } from "./secret.ts";
+
 /** How to reach one host, from its inventory variables. */
 export interface Connection {
   /** Inventory name of the host. */
@@ -22,6 +25,17 @@ export interface Connection {
   become: boolean;
   /** User to become. @default "root" */
   becomeUser: string;
+  /** True when the inventory gives no port: `port` is 22, unless SSH arguments or ~/.ssh/config say another. */
+  portIsDefault?: boolean;
+  /**
+   * SSH command-line arguments (`ansible_ssh_args`, `ansible_ssh_common_args`,
+   * `ansible_ssh_extra_args`), in the order Ansible passes them to `ssh`; read when connecting.
+   */
+  sshArgs?: { variable: string; value: string; position?: SourcePosition }[];
+  /** Login password (`ansible_password`, `ansible_ssh_pass`). */
+  password?: Secret;
+  /** sudo password (`ansible_become_password`, `ansible_become_pass`): sudo may ask for it. */
+  becomePassword?: Secret;
   /**
    * Why the host's connection variables cannot be used (a `docker` connection, an
    * unevaluated template): connecting to it fails with this error, the other hosts go on.

@@ -1,5 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
 import { validate, type ValidateReport } from "../../commands/validate.ts";
+import { findAnsibleConfig } from "../../config/ansible_cfg.ts";
 import { makeStyle, type Style } from "../../report/style.ts";
 import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
 import { type Io, useColor } from "../io.ts";
@@ -35,6 +36,14 @@ export function validateCommand(io: Io) {
           systemd: flags.systemd,
           enable: flags.enable,
         });
+        if (flags.format === "text" && flags.verbose) {
+          const config = await findAnsibleConfig({ env: { get: (key) => io.env(key) } });
+          io.out(
+            `ansible.cfg: ${
+              config ?? "none found (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg)"
+            }\n\n`,
+          );
+        }
         if (flags.format === "text") io.out(renderValidation(report, style) + "\n\n");
         return report;
       });
