@@ -84,6 +84,27 @@ export function unitsStep(spec: AppSpec): Step {
   };
 }
 
+/** The app's kept files (configurations install does not overwrite) and the facts of their contents. */
+export function keptFiles(spec: AppSpec) {
+  return (spec.app.definition.files ?? []).filter((file) => file.policy === "keep")
+    .map((file) => ({ path: file.path, content: contentFact(`${spec.prefix}/${file.path}`) }));
+}
+
+/**
+ * What the services are configured with: a kept file (a configuration that install does
+ * not overwrite) wins over the inventory's values where the app can read it back, so the
+ * checks wait on the endpoint the service really uses.
+ */
+export function configuredSpec(spec: AppSpec, facts: Facts, kept: ReturnType<typeof keptFiles>): AppSpec {
+  if (!spec.app.module.discover) return spec;
+  const files = new Map<string, string>();
+  for (const { path, content } of kept) {
+    const text = facts.get(content);
+    if (text !== undefined) files.set(path, text);
+  }
+  return files.size ? { ...spec, vars: overlay(spec.vars, spec.app.module.discover(files).vars) } : spec;
+}
+
 /**
  * `systemd` with `--enable`: enable and start the services in order, restarting those whose
  * files changed (a service's `restart_on` names the steps; by default any step that installs
@@ -93,22 +114,9 @@ export function unitsStep(spec: AppSpec): Step {
 export function servicesStep(spec: AppSpec, options: { managed?: boolean } = {}): Step {
   const services = spec.app.servicesFor(spec.profiles);
   const states = unitStatesFact(services.map((service) => service.name));
-  const kept = (spec.app.definition.files ?? []).filter((file) => file.policy === "keep")
-    .map((file) => ({ path: file.path, content: contentFact(`${spec.prefix}/${file.path}`) }));
-  /**
-   * What the services are configured with: a kept file (a configuration that install does
-   * not overwrite) wins over the inventory's values where the app can read it back, so the
-   * checks wait on the endpoint the service really uses.
-   */
-  const configured = (facts: Facts): AppSpec => {
-    if (options.managed || cleaning(facts, spec) || !spec.app.module.discover) return spec;
-    const files = new Map<string, string>();
-    for (const { path, content } of kept) {
-      const text = facts.get(content);
-      if (text !== undefined) files.set(path, text);
-    }
-    return files.size ? { ...spec, vars: overlay(spec.vars, spec.app.module.discover(files).vars) } : spec;
-  };
+  const kept = keptFiles(spec);
+  const configured = (facts: Facts): AppSpec =>
+    options.managed || cleaning(facts, spec) ? spec : configuredSpec(spec, facts, kept);
   return {
     role: "systemd",
     name: "services",

@@ -6,6 +6,9 @@ import { appBinaries, installed } from "./checks.ts";
 import { artifactDir, type Installation, installationFact } from "./facts.ts";
 import { backedUp, preservedDirs, type UninstallSpec } from "./spec.ts";
 
+/** The top-level entry holding the release store (see roles/release/store.ts). */
+const RELEASE_STORE = ".releases";
+
 /** What the files step does with the top-level entries of the prefix. */
 export interface FilesPlan {
   /** Entries removed, in order. */
@@ -22,7 +25,8 @@ export function filesPlan(spec: UninstallSpec, installation: Installation): File
     return { remove: [], preserved: [], unknown: [] };
   }
   const names = new Set(installation.entries.map((entry) => entry.name));
-  const order = spec.app.definition.uninstall.remove;
+  // The release store (kept releases of the artifacts) goes with the artifacts.
+  const order = [...spec.app.definition.uninstall.remove, RELEASE_STORE];
   const kept = preservedDirs(spec);
   return {
     remove: order.filter((name) => names.has(name) && !kept.includes(name)),
@@ -74,6 +78,7 @@ function detailOf(spec: UninstallSpec, installation: Installation, name: string)
   if (backedUp(app).includes(name)) {
     return spec.backupDir ? `backed up to ${spec.backupDir}/${name}` : "no backup (--no-backup)";
   }
+  if (name === RELEASE_STORE) return "kept releases, for rollback";
   return app.layout.find((dir) => dir.path === name)?.detail;
 }
 

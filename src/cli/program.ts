@@ -4,6 +4,8 @@ import { appsCommand } from "./commands/apps.ts";
 import { discoverCommand } from "./commands/discover.ts";
 import { installCommand } from "./commands/install.ts";
 import { inventoryCommand } from "./commands/inventory.ts";
+import { auditCommand, lockCommand } from "./commands/lock.ts";
+import { releasesCommand, rollbackCommand } from "./commands/rollback.ts";
 import { pendingCommands } from "./commands/pending.ts";
 import { reportCommand } from "./commands/report.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -29,14 +31,20 @@ export function buildProgram(io: Io): Command {
   program.addCommand(statusCommand(io) as unknown as Command);
   program.addCommand(validateCommand(io) as unknown as Command);
   program.addCommand(discoverCommand(io) as unknown as Command);
+  program.addCommand(rollbackCommand(io) as unknown as Command);
+  program.addCommand(releasesCommand(io) as unknown as Command);
+  program.addCommand(lockCommand(io) as unknown as Command);
+  program.addCommand(auditCommand(io) as unknown as Command);
   for (const command of pendingCommands(io)) program.addCommand(command);
   program.addCommand(inventoryCommand(io));
   program.addCommand(appsCommand(io) as unknown as Command);
   program.addCommand(reportCommand(io) as unknown as Command);
-  for (const command of program.commands) {
+  const wire = (command: Command, path: string) => {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err })
-      .showHelpAfterError(`(run muster ${command.name()} --help for usage)`);
-  }
+      .showHelpAfterError(`(run muster ${path} --help for usage)`);
+    for (const sub of command.commands) wire(sub as Command, `${path} ${sub.name()}`);
+  };
+  for (const command of program.commands) wire(command as Command, command.name());
   return program as unknown as Command;
 }
 

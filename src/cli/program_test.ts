@@ -7,7 +7,20 @@ const FIXTURE = new URL("../../tests/fixtures/flame", import.meta.url).pathname;
 Deno.test("muster --help lists every command", async () => {
   const { io, stdout } = recordingIo();
   assertEquals(await main(["--help"], io), 0);
-  for (const command of ["install", "uninstall", "status", "validate", "discover", "inventory"]) {
+  for (
+    const command of [
+      "install",
+      "uninstall",
+      "status",
+      "validate",
+      "discover",
+      "inventory",
+      "rollback",
+      "releases",
+      "lock",
+      "audit",
+    ]
+  ) {
     match(stdout(), new RegExp(`^  ${command}\\b`, "m"));
   }
 });
@@ -95,4 +108,15 @@ Deno.test("muster install --help shows each default once", async () => {
   const text = stdout().replace(/\s+/g, " ");
   match(text, /repeatable \(default: the built-in local inventory\) -l/);
   assertEquals(/\(default: \[\]\)/.test(text), false);
+});
+
+Deno.test("muster lock and rollback take their options, and a usage error in a subcommand exits 1", async () => {
+  for (const argv of [["lock", "status", "--help"], ["lock", "release", "--help"], ["rollback", "--help"]]) {
+    const { io, stdout } = recordingIo();
+    assertEquals(await main(argv, io), 0, argv.join(" "));
+    match(stdout(), /--inventory/);
+  }
+  const { io, stderr } = recordingIo();
+  assertEquals(await main(["lock", "status", "--bogus"], io), 1);
+  match(stderr(), /error: unknown option '--bogus'/);
 });

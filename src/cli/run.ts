@@ -106,6 +106,7 @@ export async function runCommand(
       connectTimeoutMs: config.timeout ? config.timeout * 1000 : undefined,
       connectionDefaults: config.connection,
       hostTimeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
+      argv: invocation.argv,
       signal: controller.signal,
       streamOutput: flags.verbose,
       emit: (event) => {

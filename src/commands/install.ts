@@ -2,6 +2,9 @@ import { prepareArtifacts } from "../../roles/build/mod.ts";
 import { cleanFinishStep, cleanStep, installSteps } from "../../roles/install/mod.ts";
 import { servicesStep, unitsStep } from "../../roles/systemd/mod.ts";
 import { userStep } from "../../roles/user/mod.ts";
+import { lockStep } from "../../roles/lock/mod.ts";
+import type { ReleaseOptions } from "../../roles/release/mod.ts";
+import { holderOf, staleness } from "./lock.ts";
 import type { RunEvent } from "../engine/events.ts";
 import type { PreparedHost } from "../engine/host.ts";
 import type { RunReport } from "../engine/result.ts";
@@ -35,6 +38,8 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
   logDir?: string;
   /** The Python that builds wheels. @default the first of python3, /usr/bin/python3, ... that can */
   python?: string;
+  /** Releases kept on each host besides the current one. @default 3 */
+  keepReleases?: number;
 }
 
 /**
@@ -44,12 +49,16 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
 export function installPlaybook(
   spec: AppSpec,
   artifacts: Artifacts,
-  options: { repair?: boolean; checksum?: boolean } = {},
+  options: { repair?: boolean; checksum?: boolean; releases?: ReleaseOptions | false } = {},
 ): Step[] {
   return [
     cleanStep(spec),
     userStep(spec),
-    ...installSteps(spec, artifacts, { managed: options.repair, checksum: options.checksum }),
+    ...installSteps(spec, artifacts, {
+      managed: options.repair,
+      checksum: options.checksum,
+      releases: options.releases,
+    }),
     unitsStep(spec),
     servicesStep(spec, { managed: options.repair }),
     cleanFinishStep(spec),
@@ -104,12 +113,25 @@ export async function install(options: InstallOptions, command = "install"): Pro
   if (targets.length === 0) return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, []);
   const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {
+    const holder = holderOf(app, options, command, startedAt);
+    const releases = { keep: options.keepReleases, now: startedAt };
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
-      steps: installPlaybook(specs[i], artifacts, { repair: options.repair }),
+      steps: [
+        lockStep({
+          app,
+          prefix: specs[i].prefix,
+          holder,
+          staleness: staleness(startedAt),
+          refuse: !options.dryRun,
+        }),
+        ...installPlaybook(specs[i], artifacts, { repair: options.repair, releases }),
+      ],
     }));
     const outcome = await runJobs(jobs, {
       ...options,
+      // Rolling batches are health-gated: after a failed host no batch starts unless allowed.
+      maxFailPercent: options.maxFailPercent ?? (options.serial !== undefined ? 0 : undefined),
       dryRun: options.dryRun ?? false,
       emit,
       unreachableExitCode: 3,

@@ -27,4 +27,6 @@ export interface CommonOptions extends FleetOptions {
   connectionDefaults?: ConnectionDefaults;
   /** Receives the run's events. */
   emit?: Emit;
+  /** The command line as typed, recorded by the host lock and the audit trail. @default the command's name */
+  argv?: string[];
 }

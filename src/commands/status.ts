@@ -133,25 +133,27 @@ export function statusPlaybook(
   artifacts: Artifacts,
   options: { checksum?: boolean } = {},
 ): Step[] {
-  return installPlaybook(spec, artifacts, { repair: true, checksum: options.checksum }).map((step) => {
-    if (step.role === "systemd" && step.name === "services") {
-      return { ...step, plan: (facts) => step.plan(facts, []) };
-    }
-    if (step.role === "install" && step.name === "binaries") {
-      return binariesWithoutSums(step, spec, artifacts);
-    }
-    if (
-      step.role === "install" && step.name === "packages" &&
-      [...artifacts.wheels.values()].some((set) => set.main.sha256 === "")
-    ) {
-      // The package is there; which version cannot be told without its wheel.
-      return {
-        ...step,
-        plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
-      };
-    }
-    return step;
-  });
+  return installPlaybook(spec, artifacts, { repair: true, checksum: options.checksum, releases: false }).map(
+    (step) => {
+      if (step.role === "systemd" && step.name === "services") {
+        return { ...step, plan: (facts) => step.plan(facts, []) };
+      }
+      if (step.role === "install" && step.name === "binaries") {
+        return binariesWithoutSums(step, spec, artifacts);
+      }
+      if (
+        step.role === "install" && step.name === "packages" &&
+        [...artifacts.wheels.values()].some((set) => set.main.sha256 === "")
+      ) {
+        // The package is there; which version cannot be told without its wheel.
+        return {
+          ...step,
+          plan: (facts, earlier) => step.plan(facts, earlier).filter((c) => c.action !== "change"),
+        };
+      }
+      return step;
+    },
+  );
 }
 
 /** A binary whose checksum is unknown is compared by type, mode and owner only. */

@@ -7,6 +7,7 @@ import {
   firstLine,
   type HostContext,
   hostResult,
+  type PlannedStep,
   type PreparedHost,
   statusOfPlan,
   stepCategory,
@@ -28,9 +29,16 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const statuses: StepResult["status"][] = prepared.steps.map((_, index) => planned(index));
   const planError = prepared.steps.findIndex((step) => step.error);
   // A step that cannot be planned stops the host before anything changes on it.
-  const runnable = prepared.failure || !transport || !facts || planError >= 0 ? [] : prepared.steps
-    .map((step, index) => ({ step, index }))
-    .filter(({ step }) => step.changes.some((change) => change.ops.length > 0));
+  const changes = (step: PlannedStep) => step.changes.some((change) => change.ops.length > 0);
+  const holds = new Map(
+    facts ? prepared.steps.map((step, index) => [index, step.step.hold?.(facts)] as const) : [],
+  );
+  // Steps that hold the host (a lock) run only where something else changes.
+  const runnable = prepared.failure || !transport || !facts || planError >= 0 ||
+      !prepared.steps.some(changes)
+    ? []
+    : prepared.steps.map((step, index) => ({ step, index }))
+      .filter(({ step, index }) => changes(step) || holds.get(index));
   if (runnable.length === 0) {
     return hostResult(
       prepared,
@@ -44,7 +52,16 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     .map((step, index) => ({ index, script: step.step.verify?.(facts!) }))
     .filter((check): check is { index: number; script: string } => Boolean(check.script));
   const units: ApplyUnit[] = [
-    ...runnable.map(({ step }) => ({ changes: step.changes, rollback: step.step.rollback?.(facts!) })),
+    ...runnable.map(({ step, index }) => {
+      const hold = holds.get(index);
+      return {
+        changes: hold
+          ? [{ action: "change" as const, target: "hold", ops: [shOp(hold.take)] }, ...step.changes]
+          : step.changes,
+        rollback: step.step.rollback?.(facts!),
+        ...(hold ? { finally: hold.release } : {}),
+      };
+    }),
     ...checks.map((check) => ({
       changes: [{ action: "change" as const, target: "verify", ops: [shOp(check.script)] }],
     })),
@@ -58,7 +75,8 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     localSources: transport!.connection.kind === "local",
     mergeStderr: merged,
   });
-  const first = runnable[0];
+  // Uploads and a broken script are pinned to the first step that changes something.
+  const first = runnable.find(({ step }) => changes(step))!;
   try {
     const limit = context.uploads ?? ((task) => task());
     await pool(uploads, UPLOADS_PER_HOST, async (upload) => {

@@ -7,6 +7,8 @@ export interface ApplyUnit {
   changes: Change[];
   /** Shell run when this step or a later one fails, to undo it. */
   rollback?: string;
+  /** Shell run at the script's end whatever happened, once this step started (after rollbacks). */
+  finally?: string;
 }
 
 /** A file to send to the host before the script runs. */
@@ -108,6 +110,11 @@ export function applyScript(
     )
     .filter(Boolean)
     .reverse();
+  const finals = units
+    .map((unit, index) =>
+      unit.finally ? `  if [ "$muster_step" -ge ${index} ]; then ${unit.finally}\n  fi` : ""
+    )
+    .filter(Boolean);
   const mark = `@@muster-${nonce}`;
   const prelude = [
     "set -e",
@@ -134,10 +141,13 @@ export function applyScript(
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
+    "muster_finally() {",
+    ...(finals.length ? finals : ["  :"]),
+    "}",
     // The end is timed before the rollback and told after the cleanup, never in its way: a
     // closed output cannot stop the rollback.
-    `trap 'muster_rc=$?; muster_end=$(date +%s%N) || :; ` +
-    `if [ "$muster_rc" -ne 0 ]; then set +e; muster_rollback; fi; rm -rf ${quote(stage)}; ` +
+    `trap 'muster_rc=$?; muster_end=$(date +%s%N) || :; set +e; ` +
+    `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; rm -rf ${quote(stage)}; ` +
     `printf "%s\\n" "${mark}-end:$muster_end" 2>/dev/null || :' EXIT`,
     // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
     // that the EXIT trap rolls back, with SIGPIPE ignored from then on since nobody reads

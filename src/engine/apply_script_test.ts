@@ -166,6 +166,22 @@ Deno.test("applyScript() times each step by the host's clock, the failing one un
   }
 });
 
+Deno.test("applyScript() runs a started step's finally at the end, on success and after rollbacks", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const failing of [false, true]) {
+      const { script } = applyScript([
+        { ...unit("muster_held=1"), finally: `echo "held=$muster_held rc=$muster_rc" >> ${dir}/log` },
+        { ...unit(failing ? "false" : "true"), rollback: `echo rolled >> ${dir}/log` },
+      ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+      await run(script);
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/log`), "held=1 rc=0\nrolled\nheld=1 rc=1\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("applyScript() with mergeStderr keeps the failing step's words, from standard output", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -32,4 +32,11 @@ export interface Step {
   verify?(facts: Facts): string | undefined;
   /** Shell that undoes this step when it or a later step fails during apply. */
   rollback?(facts: Facts): string | undefined;
+  /**
+   * A hold on the host for the whole apply (a lock): `take` runs as this step's op, before
+   * any other step's change, on every host that changes (also when this step plans none);
+   * `release` runs at the script's end whatever happened, once `take` started (it sees
+   * `$muster_rc`, the script's exit status). Hosts that change nothing take no hold.
+   */
+  hold?(facts: Facts): { take: string; release: string } | undefined;
 }

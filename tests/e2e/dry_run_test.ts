@@ -22,7 +22,8 @@ const PREFIX = "/opt/flame";
 /** Plan lines with the SDK's detail left out: a dry run does not build the wheel, so it cannot name it. */
 function comparable(host: HostResult): string[] {
   return changeLines(host, { details: true }).map((line) =>
-    line.replace(/^(\w+ \S+\/sdk\/python\/flamepy) \(.*\)$/, "$1")
+    // The SDK's wheel, and so the release's content id, are known once the wheel is built.
+    line.replace(/^(\w+ \S+\/sdk\/python\/flamepy) \(.*\)$/, "$1").replace(/^(\w+ release) \(.*\)$/, "$1")
   );
 }
 
@@ -59,8 +60,8 @@ Deno.test("install --dry-run end to end on a test fleet", async (t) => {
     match(result.stdout, /^ {2}\+ \/opt\/flame\/bin\/flmctl {2}\(sha256 [0-9a-f]{12}\)$/m);
     match(result.stdout, /^ {6}\+ExecStart=\/opt\/flame\/bin\/flame-session-manager --config /m);
     match(result.stdout, /^ {6}\+FLAME_HOME='\/opt\/flame'$/m);
-    match(result.stdout, /^ {2}Plan: 30 to add, 3 to change, 0 to remove\.$/m);
-    match(result.stdout, /^Fleet plan: 60 to add, 6 to change, 0 to remove on 2 hosts\.$/m);
+    match(result.stdout, /^ {2}Plan: 31 to add, 3 to change, 0 to remove\.$/m);
+    match(result.stdout, /^Fleet plan: 62 to add, 6 to change, 0 to remove on 2 hosts\.$/m);
     assertEquals(/Building/.test(result.stderr), false, "a dry run builds nothing");
   });
 
@@ -85,6 +86,8 @@ Deno.test("install --dry-run end to end on a test fleet", async (t) => {
         // user, and enabling a service is systemctl's link in a target's .wants/.
         const covered = (path: string) =>
           targets.has(path) || path.startsWith(`${PREFIX}/sdk/`) || path.startsWith("/var/lib/flame") ||
+          // The release store is one planned item (`release`), as is the lock's state directory.
+          path.startsWith(`${PREFIX}/.releases`) || path.startsWith("/var/lib/muster") ||
           enabled.some((unit) =>
             new RegExp(`^/etc/systemd/system/[^/]+\\.wants(/${unit}\\.service)?$`).test(path)
           );
@@ -162,12 +165,13 @@ Deno.test("install --dry-run end to end on a test fleet", async (t) => {
         `remove ${PREFIX}/data/`,
         `remove ${PREFIX}/conf/`,
         `remove ${PREFIX}/logs/`,
+        `remove ${PREFIX}/.releases/`,
         `remove ${PREFIX}/`,
       ], host.name);
       ok(host.steps.some((step) => step.changes.some((change) => backup.test(change.target))), host.name);
     }
     match(result.stdout, /^ {2}- \/opt\/flame\/bin\/ {2}\(9 Flame binaries\)$/m);
-    match(result.stdout, /^ {2}Plan: 1 to add, 3 to change, 11 to remove\. \(each of 2 hosts\)$/m);
-    match(result.stdout, /^Fleet plan: 2 to add, 6 to change, 22 to remove on 2 hosts\.$/m);
+    match(result.stdout, /^ {2}Plan: 1 to add, 3 to change, 12 to remove\. \(each of 2 hosts\)$/m);
+    match(result.stdout, /^Fleet plan: 2 to add, 6 to change, 24 to remove on 2 hosts\.$/m);
   });
 });

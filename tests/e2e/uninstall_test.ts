@@ -332,7 +332,7 @@ Deno.test("uninstall end to end on a real fleet", async (t) => {
                 /host3 \(127\.0\.0\.143\)\n {2}\+ \/srv\/t\/dry\/flame\.backup\.\d{8}-\d{6}\/ /,
               );
               assertMatch(run.stdout, /- \/srv\/t\/dry\/flame\/data\/ +\(backed up to /);
-              assertMatch(run.stdout, /Plan: 1 to add, 0 to change, 8 to remove\./);
+              assertMatch(run.stdout, /Plan: 1 to add, 0 to change, 9 to remove\./);
               assertMatch(run.stdout, /ghost .*unreachable=1 .*\n {2}error \(network\): /);
               assertEquals(await treeSum(host3, "/srv/t"), before);
             },

@@ -1,4 +1,4 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { install } from "../../commands/install.ts";
 import { renderInstallSummary } from "../../report/install_summary.ts";
 import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
@@ -90,6 +90,12 @@ export function installCommand(io: Io) {
     .description("build the application (default: Flame) once and install it on every selected host")
     .option("--dry-run", "print what would change on each host, change nothing", false)
     .option(
+      "--keep-releases <n>",
+      "releases kept on each host besides the current one, for rollback",
+      keepCount,
+      3,
+    )
+    .option(
       "--repair",
       "converge drift (what `muster status` shows): like install, but a config that differs from the " +
         "inventory's is rewritten; hosts in sync are not touched",
@@ -101,7 +107,13 @@ export function installCommand(io: Io) {
         io,
         flags,
         (context) =>
-          install({ ...context.common, ...installFlags(flags), dryRun: flags.dryRun, repair: flags.repair }),
+          install({
+            ...context.common,
+            ...installFlags(flags),
+            dryRun: flags.dryRun,
+            repair: flags.repair,
+            keepReleases: flags.keepReleases,
+          }),
         {
           plan: flags.dryRun,
           epilogue: flags.dryRun
@@ -110,4 +122,10 @@ export function installCommand(io: Io) {
         },
       );
     });
+}
+
+function keepCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number of at least 0");
+  return n;
 }
