@@ -2,9 +2,8 @@ import { prepareArtifacts } from "../../roles/build/mod.ts";
 import { cleanFinishStep, cleanStep, installSteps } from "../../roles/install/mod.ts";
 import { servicesStep, unitsStep } from "../../roles/systemd/mod.ts";
 import { userStep } from "../../roles/user/mod.ts";
-import { lockStep } from "../../roles/lock/mod.ts";
 import type { ReleaseOptions } from "../../roles/release/mod.ts";
-import { holderOf, staleness } from "./lock.ts";
+import { runLock } from "./lock.ts";
 import type { RunEvent } from "../engine/events.ts";
 import type { PreparedHost } from "../engine/host.ts";
 import type { RunReport } from "../engine/result.ts";
@@ -113,18 +112,12 @@ export async function install(options: InstallOptions, command = "install"): Pro
   if (targets.length === 0) return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, []);
   const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {
-    const holder = holderOf(app, options, command, startedAt);
+    const lock = runLock(app, command, options, startedAt);
     const releases = { keep: options.keepReleases, now: startedAt };
     const jobs = targets.map((target, i) => ({
       connection: target.connection,
       steps: [
-        lockStep({
-          app,
-          prefix: specs[i].prefix,
-          holder,
-          staleness: staleness(startedAt),
-          refuse: !options.dryRun,
-        }),
+        lock(specs[i].prefix),
         ...installPlaybook(specs[i], artifacts, { repair: options.repair, releases }),
       ],
     }));

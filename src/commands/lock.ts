@@ -11,6 +11,7 @@ import {
   isStale,
   lockFact,
   lockReleaseStep,
+  lockStep,
 } from "../../roles/lock/mod.ts";
 import type { RunEvent } from "../engine/events.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
@@ -56,6 +57,21 @@ export function staleness(now = new Date(), maxAgeMs?: number) {
     now,
     ...(maxAgeMs ? { maxAgeMs } : {}),
   };
+}
+
+/**
+ * The lock step of a run that changes hosts, by prefix: held by this run's holder; a dry run
+ * reads the lock and refuses nothing.
+ */
+export function runLock(
+  app: App,
+  command: string,
+  options: { argv?: string[]; dryRun?: boolean },
+  started: Date,
+): (prefix: string) => Step {
+  const holder = holderOf(app, options, command, started);
+  const stale = staleness(started);
+  return (prefix) => lockStep({ app, prefix, holder, staleness: stale, refuse: !options.dryRun });
 }
 
 /**

@@ -3,7 +3,6 @@
  * putting hosts back on one of them without transferring anything, batch by batch, each
  * host restarted and health-checked.
  */
-import { lockStep } from "../../roles/lock/mod.ts";
 import { releasesFact, releasesOf } from "../../roles/release/mod.ts";
 import { restartStep, rollbackStep } from "../../roles/release/rollback.ts";
 import type { Release } from "../../roles/release/store.ts";
@@ -13,7 +12,7 @@ import { runJobs } from "../engine/run.ts";
 import { appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
-import { holderOf, queryHosts, staleness } from "./lock.ts";
+import { queryHosts, runLock } from "./lock.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, loadTargets } from "./targets.ts";
 
@@ -39,19 +38,13 @@ export async function rollback(options: RollbackOptions): Promise<RunReport> {
   const app = await appOf(options);
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
-  const holder = holderOf(app, options, "rollback", startedAt);
+  const lock = runLock(app, "rollback", options, startedAt);
   const jobs = targets.map((target) => {
     const spec = appSpec(app, inventory, target, options, { stamp });
     return {
       connection: target.connection,
       steps: [
-        lockStep({
-          app,
-          prefix: spec.prefix,
-          holder,
-          staleness: staleness(startedAt),
-          refuse: !options.dryRun,
-        }),
+        lock(spec.prefix),
         rollbackStep(spec, { to: options.to }),
         restartStep(spec),
       ],

@@ -7,7 +7,6 @@ import {
   type UninstallSpec,
   uninstallSteps,
 } from "../../roles/uninstall/mod.ts";
-import { lockStep } from "../../roles/lock/mod.ts";
 import { UninstallExit, UsageError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
 import type { PreparedHost } from "../engine/host.ts";
@@ -21,7 +20,7 @@ import { templatedVars } from "../inventory/templated.ts";
 import { overlay } from "../template/render.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
-import { holderOf, staleness } from "./lock.ts";
+import { runLock } from "./lock.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, loadTargets } from "./targets.ts";
 
@@ -113,17 +112,11 @@ export async function uninstall(options: UninstallOptions): Promise<RunReport> {
   const { inventory, targets } = await loadTargets(options);
   const stamp = stampOf(startedAt);
   const specs = targets.map((target) => uninstallSpec(app, options, { inventory, target }, stamp));
-  const holder = holderOf(app, options, "uninstall", startedAt);
+  const lock = runLock(app, "uninstall", options, startedAt);
   const jobs = targets.map((target, i) => ({
     connection: target.connection,
     steps: [
-      lockStep({
-        app,
-        prefix: specs[i].prefix,
-        holder,
-        staleness: staleness(startedAt),
-        refuse: !options.dryRun,
-      }),
+      lock(specs[i].prefix),
       ...uninstallSteps(specs[i]),
     ],
   }));
