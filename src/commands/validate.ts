@@ -2,6 +2,8 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { MusterError } from "../engine/errors.ts";
 import type { RunEvent } from "../engine/events.ts";
+import type { Fact } from "../engine/fact.ts";
+import { prepareHost } from "../engine/host.ts";
 import { runFleet } from "../engine/fleet.ts";
 import type { HostResult, RunReport, StepResult } from "../engine/result.ts";
 import { loadInventory } from "../inventory/load.ts";
@@ -14,8 +16,7 @@ import { appVarsOf } from "../app/vars.ts";
 import { buildReport } from "../report/report.ts";
 import { sh } from "../transport/quote.ts";
 import { sshRoute } from "../transport/ssh.ts";
-import type { Connection, Transport } from "../transport/transport.ts";
-import { becomeInput, wrapCommand } from "../transport/wrap.ts";
+import type { Connection } from "../transport/transport.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
 import { appOf, evaluatedConnectionOf, LOCAL_INVENTORY } from "./targets.ts";
@@ -177,49 +178,61 @@ async function validateHost(
     for (const name of CHECKS.slice(2)) checks.skip(name, "not checked: the address does not resolve");
     return checks.result(host.name, address, started);
   }
-  emit({ type: "host-phase", host: host.name, phase: "connect" });
-  let transport: Transport;
+  // Locally, as the local transport does, no sudo for the user muster already runs as.
+  const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
+    ? { ...needs, connection: { ...connection, become: false } }
+    : needs;
+  // The engine connects and reads the probe as a fact in its one round trip, through
+  // `become` as every command's facts are (a sudo password goes as the transport sends it).
+  const fact = probeFact(probed);
+  const prepared = await prepareHost(
+    {
+      connection: probed.connection,
+      steps: [{ role: "validate", name: "probe", exitCode: 1, facts: [fact], plan: () => [] }],
+    },
+    { connect: connectorFor(options), emit, unreachableExitCode: 1, signal: options.signal },
+  );
   try {
-    transport = await connectorFor(options)(connection);
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    checks.fail("ssh", error.message);
-    for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
-    return checks.result(host.name, address, started, { unreachable: true });
-  }
-  try {
+    if (!prepared.transport) {
+      checks.fail("ssh", prepared.failure?.error.message ?? "no connection");
+      for (const name of CHECKS.slice(3)) checks.skip(name, "not checked: no connection");
+      return checks.result(host.name, address, started, { unreachable: true });
+    }
     checks.pass(
       "ssh",
       connection.kind === "local"
         ? "local connection"
         : `logged in as ${connection.user ?? "the current user"} on ${connection.address}:${connection.port}`,
     );
-    emit({ type: "host-phase", host: host.name, phase: "probe" });
-    // Locally, as the local transport does, no sudo for the user muster already runs as.
-    const probed = connection.kind === "local" && alreadyUser(connection.becomeUser)
-      ? { ...needs, connection: { ...connection, become: false } }
-      : needs;
-    const result = await transport.run(probeScript(probed), {
-      become: false,
-      stdin: probeInput(probed.connection),
-      signal: options.signal,
-    });
-    const probe = parseProbe(result.stdout);
-    if (!probe.login) {
-      const reason = result.stderr.trim().split("\n")[0] || `exit ${result.code}`;
-      for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${reason}`);
+    // Facts that cannot be read through `become` are sudo's answer.
+    const reason = prepared.failure?.error.message.replace(/^Cannot read facts on [^:]*: /, "");
+    const probe: Probe | undefined = prepared.failure
+      ? probed.connection.become
+        ? {
+          login: { uid: -1, user: connection.user ?? "the login user" },
+          sudo: { ok: false, error: reason },
+          commands: new Map(),
+        }
+        : undefined
+      : prepared.facts!.get(fact);
+    if (!probe?.login) {
+      for (const name of CHECKS.slice(3)) {
+        checks.fail(name, `the probe command failed: ${reason ?? "no answer"}`);
+      }
     } else {
       for (const check of evaluateProbe(probe, probed, prefixError)) {
         checks.add(check.name, check.status, check.detail);
       }
     }
-  } catch (error) {
-    if (!(error instanceof MusterError)) throw error;
-    for (const name of CHECKS.slice(3)) checks.fail(name, `the probe command failed: ${error.message}`);
   } finally {
-    await transport.close().catch(() => {});
+    await prepared.transport?.close().catch(() => {});
   }
   return checks.result(host.name, address, started);
+}
+
+/** The probe as a fact, gathered through `become` with the host's other facts. */
+export function probeFact(needs: Pick<Needs, "connection" | "prefix">): Fact<Probe> {
+  return { key: `validate-probe:${needs.prefix ?? ""}`, command: probeScript(needs), parse: parseProbe };
 }
 
 function alreadyUser(user: string): boolean {
@@ -266,10 +279,11 @@ async function resolveCheck(
  * and the prefix's state and nearest existing ancestor's writability.
  */
 export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string {
-  const { become, becomeUser } = needs.connection;
-  // With a sudo password, each sudo below reads it from a line of stdin (see probeInput).
-  const askPassword = needs.connection.becomePassword !== undefined;
-  const inner = [
+  const { become } = needs.connection;
+  return [
+    // Run through `become` by the engine: sudo says who logged in.
+    `printf 'login %s %s\\n' "\${SUDO_UID:-$(id -u)}" "\${SUDO_USER:-$(id -un)}"`,
+    ...(become ? ["echo 'sudo ok'"] : []),
     `printf 'as %s %s\\n' "$(id -u)" "$(id -un)"`,
     sh`for c in ${[...PROBED_COMMANDS]}; do ` +
     `if p=$(command -v "$c" 2>/dev/null); then printf 'cmd %s %s\\n' "$c" "$p"; else printf 'cmd %s\\n' "$c"; fi; done`,
@@ -284,25 +298,7 @@ export function probeScript(needs: Pick<Needs, "connection" | "prefix">): string
         `if [ -w "$d" ]; then printf 'writable %s\\n' "$d"; else printf 'readonly %s\\n' "$d"; fi`,
       ]
       : []),
-  ].join("\n");
-  const lines = [`printf 'login %s %s\\n' "$(id -u)" "$(id -un)"`];
-  if (become) {
-    lines.push(
-      `if muster_out=$(${wrapCommand("true", { become, becomeUser, askPassword })} 2>&1 ${
-        askPassword ? "" : "</dev/null"
-      }); then echo 'sudo ok'; ` +
-        `else printf 'sudo fail %s\\n' "$(printf '%s' "$muster_out" | head -n 1)"; exit 0; fi`,
-    );
-  }
-  lines.push(wrapCommand(inner, { become, becomeUser, askPassword }));
-  return lines.join("\n") + "\n";
-}
-
-/** The probe's stdin: the sudo password once for each sudo of `probeScript`, if there is one. */
-function probeInput(connection: Connection): string | undefined {
-  if (!connection.become || !connection.becomePassword) return undefined;
-  const line = becomeInput(connection.becomePassword) as string;
-  return line + line;
+  ].join("\n") + "\n";
 }
 
 /** What the probe found. */
