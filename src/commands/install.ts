@@ -14,7 +14,7 @@ import type { Artifacts } from "../app/artifacts.ts";
 import { type AppSpec, appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
-import type { CommonOptions } from "./options.ts";
+import { type CommonOptions, gatedMaxFailPercent } from "./options.ts";
 import { appOf, loadTargets } from "./targets.ts";
 
 /** Options of `install` (and of `status`, which plans the same install). */
@@ -123,8 +123,7 @@ export async function install(options: InstallOptions, command = "install"): Pro
     }));
     const outcome = await runJobs(jobs, {
       ...options,
-      // Rolling batches are health-gated: after a failed host no batch starts unless allowed.
-      maxFailPercent: options.maxFailPercent ?? (options.serial !== undefined ? 0 : undefined),
+      maxFailPercent: gatedMaxFailPercent(options),
       dryRun: options.dryRun ?? false,
       emit,
       unreachableExitCode: 3,

@@ -30,3 +30,13 @@ export interface CommonOptions extends FleetOptions {
   /** The command line as typed, recorded by the host lock and the audit trail. @default the command's name */
   argv?: string[];
 }
+
+/**
+ * `--max-fail-percent` of a run that changes hosts: rolling batches (`--serial`) are
+ * health-gated, so after a failed host no batch starts unless the user allows it.
+ */
+export function gatedMaxFailPercent(
+  options: { serial?: string | number; maxFailPercent?: number },
+): number | undefined {
+  return options.maxFailPercent ?? (options.serial !== undefined ? 0 : undefined);
+}

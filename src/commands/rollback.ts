@@ -13,7 +13,7 @@ import { appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import { queryHosts, runLock } from "./lock.ts";
-import type { CommonOptions } from "./options.ts";
+import { type CommonOptions, gatedMaxFailPercent } from "./options.ts";
 import { appOf, loadTargets } from "./targets.ts";
 
 export type { Release };
@@ -52,7 +52,7 @@ export async function rollback(options: RollbackOptions): Promise<RunReport> {
   });
   const outcome = await runJobs(jobs, {
     ...options,
-    maxFailPercent: options.maxFailPercent ?? (options.serial !== undefined ? 0 : undefined),
+    maxFailPercent: gatedMaxFailPercent(options),
     dryRun: options.dryRun ?? false,
     emit,
     unreachableExitCode: 3,

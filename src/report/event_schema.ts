@@ -3,18 +3,9 @@
  * every event a real run writes against it; the README's "Watching a run" documents it.
  */
 import { z } from "zod";
+import { ERROR_CATEGORIES, type ErrorCategory } from "../engine/errors.ts";
 
-const category = z.enum([
-  "network",
-  "host-key",
-  "auth",
-  "validation",
-  "build",
-  "install",
-  "service",
-  "health",
-  "cancelled",
-]);
+const category = z.enum(ERROR_CATEGORIES as [ErrorCategory, ...ErrorCategory[]]);
 const hostStatus = z.enum(["ok", "changed", "failed", "skipped", "unreachable"]);
 const base = {
   v: z.literal(1),

@@ -39,8 +39,8 @@ export interface SshOptionValues {
   configFile?: string;
 }
 
-/** The name OpenSSH gives each option muster reads, lower-cased to match `-o` keys. */
-const NAMES: Record<string, keyof SshOptionValues> = {
+/** The name OpenSSH gives each option muster reads, lower-cased to match `-o` keys and ssh config. */
+export const OPTION_NAMES: Record<string, keyof SshOptionValues> = {
   hostname: "hostName",
   port: "port",
   user: "user",
@@ -140,7 +140,7 @@ function setOption(values: SshOptionValues, text: string, fail: (message: string
   const key = match[1].toLowerCase();
   const raw = match[2].trim();
   if (NO_EFFECT.has(key)) return;
-  const name = NAMES[key];
+  const name = OPTION_NAMES[key];
   if (!name) return fail(`unsupported SSH option ${match[1]} (in -o ${JSON.stringify(text)})`);
   const value = optionValue(
     name,

@@ -10,23 +10,7 @@ import SSHConfig from "ssh-config";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ConnectionError } from "../engine/errors.ts";
-import { optionValue, type SshOptionValues } from "./ssh_args.ts";
-
-/** The options muster takes from an ssh config, by their lower-cased OpenSSH names. */
-const TAKEN: Record<string, keyof SshOptionValues> = {
-  hostname: "hostName",
-  port: "port",
-  user: "user",
-  identityfile: "identityFiles",
-  proxyjump: "proxyJump",
-  proxycommand: "proxyCommand",
-  stricthostkeychecking: "strictHostKeyChecking",
-  userknownhostsfile: "userKnownHostsFile",
-  connecttimeout: "connectTimeoutMs",
-  serveraliveinterval: "serverAliveIntervalMs",
-  serveralivecountmax: "serverAliveCountMax",
-  compression: "compression",
-};
+import { OPTION_NAMES, optionValue, type SshOptionValues } from "./ssh_args.ts";
 
 /** The default ssh config file: `~/.ssh/config` (HOME from the environment). */
 export function defaultSshConfigFile(): string {
@@ -62,7 +46,8 @@ export function sshConfigFor(
     throw new ConnectionError(`Cannot read ${options.file}: ${(error as Error).message}`, { cause: error });
   }
   const values: SshOptionValues = {};
-  for (const [key, name] of Object.entries(TAKEN)) {
+  // The options muster takes from an ssh config are those it takes from `-o`.
+  for (const [key, name] of Object.entries(OPTION_NAMES)) {
     const found = computed[key];
     if (found === undefined) continue;
     const list = Array.isArray(found) ? found : [found];
