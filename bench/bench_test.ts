@@ -56,6 +56,14 @@ Deno.test("parseOptions() has the issue's defaults and reads every flag", () => 
   assertEquals(parseOptions(["--help"]), undefined);
 });
 
+Deno.test("parseOptions() starts a fleet too large for 127.0.0.101 lower, unless told where", () => {
+  assertEquals(parseOptions(["--hosts", "30,100"])?.firstOctet, 101);
+  assertEquals(parseOptions(["--hosts", "30,100,200"])?.firstOctet, 55);
+  assertEquals(parseOptions(["--hosts", "253"])?.firstOctet, 2);
+  assertEquals(parseOptions(["--hosts", "200", "--first-octet", "40"])?.firstOctet, 40);
+  throws(() => parseOptions(["--hosts", "254"]), /no room for 254 hosts/);
+});
+
 Deno.test("parseOptions() rejects bad values with the flag's name", () => {
   throws(() => parseOptions(["--runs", "0"]), /--runs: expected a whole number >= 1/);
   throws(() => parseOptions(["--hosts", "1,x"]), /--hosts/);

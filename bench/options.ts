@@ -1,5 +1,6 @@
 /** The benchmark's command line (`deno task bench [options]`), parsed as a pure function of argv. */
 import { parseArgs } from "node:util";
+import type { Padding } from "./workload.ts";
 
 /** What to measure, and how often. */
 export interface BenchOptions {
@@ -13,7 +14,12 @@ export interface BenchOptions {
   ansible: ("default" | "tuned")[];
   /** Size of each binary in MiB. @default 8 */
   binaryMib: number;
-  /** Last octet of the first host's address (hosts get 127.0.0.N, N+1, ...). @default 101 */
+  /** What grows the binaries to that size. @default "realistic" */
+  padding: Padding;
+  /**
+   * Last octet of the first host's address (hosts get 127.0.0.N, N+1, ...). @default 101, or
+   * lower when the largest fleet needs it (200 hosts start at 55: 127.0.0.55-254)
+   */
   firstOctet: number;
   /** Where the Markdown table goes. @default "bench/results/latest.md" */
   out: string;
@@ -23,18 +29,24 @@ export interface BenchOptions {
   musterFlags: string[];
 }
 
+/** Where fleets start unless the largest one needs more room below 127.0.0.255. */
+const DEFAULT_FIRST_OCTET = 101;
+
 /** Usage text for `--help`. */
 export const USAGE = `Usage: deno task bench [options]
 
 Measures muster (fresh install, no-op rerun, uninstall), the raw-SSH floors and Ansible on
 the local test fleet, and writes a Markdown table (needs root, like the fleet).
 
-  --hosts 1,10,30      fleet sizes (default 1,10,30)
+  --hosts 1,10,30      fleet sizes (default 1,10,30; at most 245: 30,100,200 is the scale run)
   --runs N             runs of each muster and floor scenario (default 3)
   --ansible-runs N     runs of each Ansible scenario (default: --runs; 1 shortens the run by half)
   --ansible LIST       default,tuned | tuned | none (default default,tuned)
   --binary-mib N       size of each binary in MiB (default 8, at least 1)
-  --first-octet N      hosts on 127.0.0.N and up (default 101; keep clear of the tests' 11-60)
+  --padding KIND       what grows them: realistic (compresses as release binaries do, to
+                       about 42% with gzip) or random (incompressible); default realistic
+  --first-octet N      hosts on 127.0.0.N and up (default 101, or 255 minus the largest fleet
+                       when that is lower; the tests use 11-30 and more: see tests/fleet)
   --out FILE           Markdown output (default bench/results/latest.md)
   --no-phases          skip the in-process run that times muster's phases
   --muster-flags="..." extra arguments of every muster run, split at spaces
@@ -61,7 +73,8 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       "ansible-runs": { type: "string" },
       ansible: { type: "string", default: "default,tuned" },
       "binary-mib": { type: "string", default: "8" },
-      "first-octet": { type: "string", default: "101" },
+      padding: { type: "string", default: "realistic" },
+      "first-octet": { type: "string" },
       out: { type: "string", default: "bench/results/latest.md" },
       "no-phases": { type: "boolean", default: false },
       "muster-flags": { type: "string", default: "" },
@@ -72,11 +85,17 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
   });
   if (values.help) return undefined;
   const hosts = values.hosts.split(",").map((text) => whole(text, "--hosts", 1));
-  const firstOctet = whole(values["first-octet"], "--first-octet", 2);
   const largest = Math.max(...hosts);
+  const firstOctet = values["first-octet"] === undefined
+    ? Math.max(2, Math.min(DEFAULT_FIRST_OCTET, 255 - largest))
+    : whole(values["first-octet"], "--first-octet", 2);
   if (firstOctet + largest - 1 > 254) {
     throw new RangeError(`--first-octet ${firstOctet} leaves no room for ${largest} hosts below 127.0.0.255`);
   }
+  if (values.padding !== "realistic" && values.padding !== "random") {
+    throw new RangeError(`--padding: expected realistic or random, got '${values.padding}'`);
+  }
+  const padding: Padding = values.padding;
   const ansible = values.ansible === "none" ? [] : values.ansible.split(",").map((name) => {
     if (name !== "default" && name !== "tuned") {
       throw new RangeError(`--ansible: expected default, tuned or none, got '${name}'`);
@@ -91,6 +110,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       : whole(values["ansible-runs"], "--ansible-runs", 1),
     ansible: [...new Set(ansible)],
     binaryMib: whole(values["binary-mib"], "--binary-mib", 1),
+    padding,
     firstOctet,
     out: values.out,
     phases: !values["no-phases"],

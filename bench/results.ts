@@ -1,5 +1,6 @@
 /** What one benchmark run measured, as plain data (rendered by `table.ts`). */
 import type { MusterPhases } from "./phases.ts";
+import type { Padding } from "./workload.ts";
 
 /** Every measured scenario, in the table's order. */
 export const SCENARIOS = [
@@ -46,6 +47,8 @@ export interface BenchResults {
   /** The `--runs` asked for (cells with fewer runs say so). */
   runs: number;
   binaryBytes: number;
+  /** What grew the binaries to that size (older results: random). */
+  padding?: Padding;
   /** samples[scenario][hosts] */
   samples: Partial<Record<Scenario, Record<number, Sample[]>>>;
   /** Seconds `deno task muster --version` takes (median). */

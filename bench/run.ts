@@ -69,6 +69,7 @@ export async function main(args: string[]): Promise<number> {
     hosts: options.hosts,
     runs: options.runs,
     binaryBytes: options.binaryMib * 2 ** 20,
+    padding: options.padding,
     samples: {},
     phases: {},
     equivalence: {},
@@ -88,11 +89,11 @@ export async function main(args: string[]): Promise<number> {
   globalThis.addEventListener("unload", removeWork);
   try {
     log("building the Flame fixture and growing its binaries");
-    const source = await prepareSource(`${work}/flame`, results.binaryBytes);
+    const source = await prepareSource(`${work}/flame`, results.binaryBytes, options.padding);
     log(
       `built in ${
         source.buildSeconds.toFixed(1)
-      } s; binaries of ${options.binaryMib} MiB in ${source.binDir}`,
+      } s; binaries of ${options.binaryMib} MiB (${options.padding} padding) in ${source.binDir}`,
     );
     results.startupSeconds = await musterStartupMedian(work, options.runs);
     for (const hosts of options.hosts) {

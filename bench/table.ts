@@ -44,7 +44,9 @@ export function renderTable(results: BenchResults): string {
     `Workload on every host (the same for all three tools): the flame user, the 13 directories of the layout, ` +
     `4 binaries of ${
       (results.binaryBytes / 2 ** 20).toFixed(1)
-    } MiB each (profiles control-plane + cache), ` +
+    } MiB each (profiles control-plane + cache; padded with ${
+      results.padding === "realistic" ? "bytes that compress as release binaries do" : "random bytes"
+    }), ` +
     "`flmenv.sh`, `flame-cluster.yaml`, 2 systemd units + `daemon-reload`, then each binary runs `--version`. " +
     "Hosts: the local test fleet (`tests/fleet`), over SSH with sudo.",
     "",

@@ -36,12 +36,20 @@ export interface Source {
   buildSeconds: number;
 }
 
+/** What grows the binaries: bytes that compress like a release binary's, or random ones that do not. */
+export type Padding = "realistic" | "random";
+
 /**
  * Copies the Flame fixture into `dir`, builds it with cargo, and grows each built binary to
- * `binaryBytes` by appending deterministic pseudo-random bytes (incompressible, so `ssh -C`
- * gains nothing; an ELF binary still runs with trailing bytes, so `--version` checks pass).
+ * `binaryBytes` by appending deterministic bytes (an ELF binary still runs with trailing
+ * bytes, so `--version` checks pass): `realistic` ones compress as release binaries do
+ * (`releaseLike`), `random` ones not at all.
  */
-export async function prepareSource(dir: string, binaryBytes: number): Promise<Source> {
+export async function prepareSource(
+  dir: string,
+  binaryBytes: number,
+  padding: Padding = "realistic",
+): Promise<Source> {
   await command("cp", ["-a", `${FIXTURE}/.`, dir]);
   await Deno.remove(`${dir}/target`, { recursive: true }).catch(() => {});
   const started = performance.now();
@@ -56,7 +64,8 @@ export async function prepareSource(dir: string, binaryBytes: number): Promise<S
     }
     const padded = new Uint8Array(binaryBytes);
     padded.set(built);
-    padded.set(noise(binaryBytes - built.length, seedOf(name)), built.length);
+    const grow = padding === "random" ? noise : releaseLike;
+    padded.set(grow(binaryBytes - built.length, seedOf(name)), built.length);
     // cargo hard-links target/release/X to deps/: replace the link, never write through it.
     await Deno.remove(path);
     await Deno.writeFile(path, padded, { mode: 0o755 });
@@ -77,6 +86,28 @@ export function noise(length: number, seed: number): Uint8Array {
     words[i] = x;
   }
   return new Uint8Array(words.buffer, 0, length);
+}
+
+/**
+ * `length` bytes from `seed` that compress like a release binary (gzip -6 keeps about 42%,
+ * as it keeps 40-45% of Debian's python3, ssh and deno binaries): blocks of 256 bytes, a
+ * quarter of them repeating a block of the last 16 KiB (as code and tables repeat), the rest
+ * skewed noise (each bit set with probability 1/8, as in machine code's many zero bits).
+ */
+export function releaseLike(length: number, seed: number): Uint8Array {
+  const [a, b, c] = [seed, seed ^ 0x9e3779b9, seed ^ 0x85ebca6b].map((s) => noise(length, s >>> 0 || 1));
+  const out = new Uint8Array(length);
+  const block = 256;
+  for (let at = 0; at < length; at += block) {
+    const end = Math.min(length, at + block);
+    if (a[at] < 64 && at >= 16 * 1024) {
+      const from = at - block * (1 + (b[at] % 64));
+      out.copyWithin(at, from, from + (end - at));
+    } else {
+      for (let i = at; i < end; i++) out[i] = a[i] & b[i] & c[i];
+    }
+  }
+  return out;
 }
 
 function seedOf(name: string): number {
