@@ -8,6 +8,7 @@ import type { RunEvent } from "../engine/events.ts";
 import type { PreparedHost } from "../engine/host.ts";
 import type { RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
+import type { Packing } from "../transport/packing.ts";
 import type { Step } from "../engine/step.ts";
 import type { App } from "../app/app.ts";
 import type { Artifacts } from "../app/artifacts.ts";
@@ -39,6 +40,8 @@ export interface InstallOptions extends CommonOptions, SpecFlags {
   python?: string;
   /** Releases kept on each host besides the current one. @default 3 */
   keepReleases?: number;
+  /** How uploads may be compressed, best first; empty: never. @default zstd, then gzip */
+  packings?: readonly Packing[];
 }
 
 /**

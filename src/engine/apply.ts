@@ -2,6 +2,7 @@ import { applyScript, type ApplyUnit, hostClockMs, parseApplyOutput, stepDuratio
 import { shOp } from "./change.ts";
 import { ERROR_CATEGORIES, type ErrorCategory, MusterError } from "./errors.ts";
 import { pool } from "./fleet.ts";
+import { packingsFact } from "./packer.ts";
 import {
   enterPhase,
   firstLine,
@@ -79,9 +80,18 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const first = runnable.find(({ step }) => changes(step))!;
   try {
     const limit = context.uploads ?? ((task) => task());
+    // Compressed where the host can unpack it; a local host uses the files where they are.
+    const unpacks = transport!.connection.kind === "ssh" ? facts!.get(packingsFact) : [];
     await pool(uploads, UPLOADS_PER_HOST, async (upload) => {
+      const packed = unpacks.length > 0
+        ? await context.packer?.pack(upload.source, upload.sha256, unpacks)
+        : undefined;
       await limit(() =>
-        transport!.put(upload.source, upload.stagePath, { mode: 0o600, signal: context.signal })
+        transport!.put(packed?.path ?? upload.source, upload.stagePath, {
+          mode: 0o600,
+          signal: context.signal,
+          ...(packed ? { packed: packed.packing } : {}),
+        })
       );
     });
   } catch (error) {

@@ -5,6 +5,7 @@ import type { Emit } from "./events.ts";
 import type { Limiter } from "./fleet.ts";
 import { type Facts, GatheredFacts } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
+import { type Packer, packingsFact } from "./packer.ts";
 import type { HostResult, PhaseTiming, StepResult } from "./result.ts";
 import type { Step } from "./step.ts";
 
@@ -22,6 +23,8 @@ export interface HostContext {
   unreachableExitCode: number;
   /** Shared by every host of the run: bounds uploads in flight across the fleet (memory, CPU). */
   uploads?: Limiter;
+  /** Shared by every host of the run: compresses each upload once, for every host that can unpack it. */
+  packer?: Packer;
   signal?: AbortSignal;
   /** Emit each line the apply script writes (`--verbose`). @default false */
   streamOutput?: boolean;
@@ -115,7 +118,8 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
 
 async function gather(transport: Transport, steps: Step[], signal?: AbortSignal): Promise<Facts> {
   const nonce = crypto.randomUUID().slice(0, 8);
-  const facts = steps.flatMap((step) => step.facts);
+  // What the host can unpack is the engine's own fact: uploads are sent compressed where it can.
+  const facts = [...steps.flatMap((step) => step.facts), packingsFact];
   const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {

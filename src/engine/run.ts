@@ -1,8 +1,10 @@
+import type { Packing } from "../transport/packing.ts";
 import type { Connection, Transport } from "../transport/transport.ts";
 import { ConnectionError, MusterError } from "./errors.ts";
 import type { Emit, RunEvent } from "./events.ts";
 import { type FleetOptions, limiter, pool, runFleet } from "./fleet.ts";
 import { applyHost } from "./apply.ts";
+import { Packer } from "./packer.ts";
 import {
   announceEnd,
   type HostContext,
@@ -30,6 +32,8 @@ export interface RunOptions extends FleetOptions {
   hostTimeoutMs?: number;
   /** Uploads in flight across the whole fleet. @default 12 */
   maxUploads?: number;
+  /** How uploads may be compressed, in order of preference; empty: never. @default zstd, then gzip */
+  packings?: readonly Packing[];
   /** Emit each line of every host's apply script as a `host-output` event. @default false */
   streamOutput?: boolean;
 }
@@ -49,6 +53,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
   const transports: Transport[] = [];
   // Each upload holds a stream's buffers: bound them fleet-wide, not per host.
   const uploads = limiter(options.maxUploads ?? 12);
+  const packer = new Packer(options.packings);
   // Ctrl-C (options.signal) starts nothing new but lets running commands finish; only a
   // host's own timeout cancels a command that is running. One deadline per host for the
   // whole run: planning and applying (after a confirmation) share it.
@@ -75,6 +80,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       },
       unreachableExitCode: options.unreachableExitCode,
       uploads,
+      packer,
       signal: deadline.signal,
       streamOutput: options.streamOutput,
     };
@@ -153,6 +159,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
   } finally {
     for (const deadline of deadlines.values()) deadline.clear();
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
+    await packer.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { abortError } from "./abort.ts";
+import { unpackFile } from "./packing.ts";
 import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
 import { becomeInput, wrapCommand } from "./wrap.ts";
 
@@ -69,7 +70,8 @@ export class LocalTransport implements Transport {
 
   async put(source: string | Uint8Array, remotePath: string, options: PutOptions = {}): Promise<void> {
     await Deno.mkdir(dirname(remotePath), { recursive: true, mode: 0o700 });
-    if (typeof source === "string") await Deno.copyFile(source, remotePath);
+    if (typeof source === "string" && options.packed) await unpackFile(source, remotePath, options.packed);
+    else if (typeof source === "string") await Deno.copyFile(source, remotePath);
     else await Deno.writeFile(remotePath, source);
     await Deno.chmod(remotePath, options.mode ?? 0o600);
   }

@@ -26,6 +26,7 @@ import {
   readKnownHosts,
   verifyHostKey,
 } from "./known_hosts.ts";
+import { unpackCommand } from "./packing.ts";
 import { quote } from "./quote.ts";
 import { authMethods, currentUser, lowerFirst } from "./ssh_auth.ts";
 import {
@@ -399,7 +400,8 @@ class SshTransport implements Transport {
     const path = quote(remotePath);
     const mode = (options.mode ?? 0o600).toString(8);
     const parent = quote(posix.dirname(remotePath));
-    const command = `umask 077; mkdir -p -- ${parent} && cat > ${path} && chmod ${mode} -- ${path}`;
+    const write = options.packed ? unpackCommand(options.packed) : "cat";
+    const command = `umask 077; mkdir -p -- ${parent} && ${write} > ${path} && chmod ${mode} -- ${path}`;
     let file: Deno.FsFile | undefined;
     if (typeof source === "string") {
       try {

@@ -5,6 +5,7 @@
  */
 
 import type { SourcePosition } from "../engine/errors.ts";
+import type { Packing } from "./packing.ts";
 import type { Secret } from "./secret.ts";
 
 /** How to reach one host, from its inventory variables. */
@@ -68,6 +69,8 @@ export interface PutOptions {
   /** File mode to set. @default 0o600 */
   mode?: number;
   signal?: AbortSignal;
+  /** The source is compressed so: the host unpacks it into `remotePath` (`packing.ts`). */
+  packed?: Packing;
 }
 
 /** A connection to one host. */

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { type Packing, PACKINGS } from "../../transport/packing.ts";
 import { install } from "../../commands/install.ts";
 import { renderInstallSummary } from "../../report/install_summary.ts";
 import { type CommonFlags, withAppOption, withCommonOptions } from "../common.ts";
@@ -95,6 +96,13 @@ export function installCommand(io: Io) {
       keepCount,
       3,
     )
+    .addOption(
+      new Option(
+        "--compress <how>",
+        "send large files compressed once on this machine, unpacked by the host's zstd (else gzip); " +
+          "none sends them as they are",
+      ).choices(["auto", "zstd", "gzip", "none"]).default("auto"),
+    )
     .option(
       "--repair",
       "converge drift (what `muster status` shows): like install, but a config that differs from the " +
@@ -113,6 +121,7 @@ export function installCommand(io: Io) {
             dryRun: flags.dryRun,
             repair: flags.repair,
             keepReleases: flags.keepReleases,
+            packings: packingsOf(flags.compress),
           }),
         {
           plan: flags.dryRun,
@@ -122,6 +131,11 @@ export function installCommand(io: Io) {
         },
       );
     });
+}
+
+/** The packings `--compress` allows, best first. */
+export function packingsOf(how: string): Packing[] {
+  return how === "auto" ? [...PACKINGS] : how === "none" ? [] : [how as Packing];
 }
 
 function keepCount(value: string): number {
