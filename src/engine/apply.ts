@@ -3,6 +3,7 @@ import { shOp } from "./change.ts";
 import { ERROR_CATEGORIES, type ErrorCategory, MusterError } from "./errors.ts";
 import { pool } from "./fleet.ts";
 import { packingsFact } from "./packer.ts";
+import { stageRootFact } from "./stage.ts";
 import {
   enterPhase,
   firstLine,
@@ -68,7 +69,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     })),
   ];
   const nonce = crypto.randomUUID().slice(0, 8);
-  const stage = `/tmp/muster-stage-${crypto.randomUUID()}`;
+  const stage = `${facts!.get(stageRootFact)}/muster-stage-${crypto.randomUUID()}`;
   const merged = context.streamOutput ?? false;
   const { script, uploads } = applyScript(units, {
     nonce,

@@ -6,6 +6,7 @@ import type { Limiter } from "./fleet.ts";
 import { type Facts, GatheredFacts } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 import { type Packer, packingsFact } from "./packer.ts";
+import { stageRootFact } from "./stage.ts";
 import type { HostResult, PhaseTiming, StepResult } from "./result.ts";
 import type { Step } from "./step.ts";
 
@@ -118,8 +119,9 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
 
 async function gather(transport: Transport, steps: Step[], signal?: AbortSignal): Promise<Facts> {
   const nonce = crypto.randomUUID().slice(0, 8);
-  // What the host can unpack is the engine's own fact: uploads are sent compressed where it can.
-  const facts = [...steps.flatMap((step) => step.facts), packingsFact];
+  // The engine's own facts: what the host unpacks (uploads are sent compressed where it
+  // can) and where they are staged.
+  const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact];
   const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {

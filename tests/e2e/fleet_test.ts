@@ -188,7 +188,7 @@ Deno.test("a 5-host Flame cluster over SSH", async (t) => {
       }
       for (const host of fleet.hosts) {
         const leftovers = await host.sh(
-          "find /opt /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null",
+          "find /opt /tmp /var/tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null",
         );
         assertEquals(leftovers.stdout, "", host.name);
       }

@@ -28,7 +28,7 @@ async function halfWritten(
   dirs: string[],
 ): Promise<string> {
   const found = await host.sh(
-    `find ${dirs.join(" ")} /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
+    `find ${dirs.join(" ")} /tmp /var/tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
   );
   return found.stdout.trim();
 }

@@ -76,7 +76,7 @@ Deno.test("--timeout on a test fleet", async (t) => {
     // apply script's EXIT trap ran), and nothing left running.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const left = await slowApply.sh(
-      `find ${PREFIX} /etc/systemd/system /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
+      `find ${PREFIX} /etc/systemd/system /tmp /var/tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
     );
     assertEquals(left.stdout.trim(), "");
     const running = await slowApply.sh("ps -eo args | grep -E '^(sleep 600|sh -s)' || true");
@@ -107,7 +107,7 @@ Deno.test("--timeout on a test fleet", async (t) => {
     ok(host.durationMs < 7500, `the clock did not restart after planning (${host.durationMs} ms)`);
     ok(host.durationMs >= 4500, `${host.durationMs} ms`);
     const left = await quick.sh(
-      `find ${PREFIX} /tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
+      `find ${PREFIX} /tmp /var/tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
     );
     assertEquals(left.stdout.trim(), "");
   });
