@@ -1,4 +1,4 @@
-import { type Change, shOp } from "../../src/engine/change.ts";
+import { type Change, type Op, shOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { pathsFact } from "../../src/facts/files.ts";
@@ -20,18 +20,16 @@ export function directoriesStep(spec: AppSpec): Step {
       const found = cleaning(facts, spec) ? new Map() : facts.get(states);
       const owner = ownerOf(facts, spec);
       const changes: Change[] = [];
+      const created: { path: string; mode: number }[] = [];
       for (const dir of dirs) {
         const state = found.get(dir.path);
         if (!state) {
+          created.push(dir);
           changes.push({
             action: "create",
             target: `${dir.path}/`,
             detail: `mode ${modeText(dir.mode)}${owner ? `, owner ${owner}` : ""}`,
-            // mkdir -m creates it with its mode (no chmod), and says why it cannot.
-            ops: [
-              shOp(sh`mkdir -p -m ${modeText(dir.mode)} -- ${dir.path}`),
-              ...(owner ? [shOp(sh`chown ${owner}:${owner} ${dir.path}`)] : []),
-            ],
+            ops: [],
           });
         } else if (state.type !== "directory") {
           throw new InstallError(`${dir.path} exists and is not a directory (${state.type})`, {
@@ -42,7 +40,28 @@ export function directoriesStep(spec: AppSpec): Step {
           if (change) changes.push(change);
         }
       }
+      // The first directory created carries the commands that create them all.
+      changes.find((change) => change.action === "create")?.ops.push(...createOps(created, owner));
       return changes;
     },
   };
+}
+
+/**
+ * Creates directories, in order, with a few commands rather than two per directory: one
+ * `mkdir -p -m MODE` for each run of directories of the same mode (`-m` gives the mode
+ * without a chmod, and mkdir says why it cannot; a run never holds a parent of another
+ * mode, which `-p` would make with the default mode), then one `chown` for all.
+ */
+export function createOps(dirs: { path: string; mode: number }[], owner?: string): Op[] {
+  const runs: { mode: number; paths: string[] }[] = [];
+  for (const dir of dirs) {
+    const last = runs.at(-1);
+    if (last?.mode === dir.mode) last.paths.push(dir.path);
+    else runs.push({ mode: dir.mode, paths: [dir.path] });
+  }
+  return [
+    ...runs.map((run) => shOp(sh`mkdir -p -m ${modeText(run.mode)} -- ${run.paths}`)),
+    ...(owner && dirs.length ? [shOp(sh`chown ${owner}:${owner} ${dirs.map((dir) => dir.path)}`)] : []),
+  ];
 }

@@ -131,12 +131,12 @@ export function installedId(state: StoreState): string | undefined {
 export function storeScript(prefix: string, release: Release): string {
   const dir = `${releasesDir(prefix)}/${release.id}`;
   const tmp = `${dir}.muster-tmp`;
+  // One mkdir for every directory the files go in, then one ln per file.
+  const fileDirs = [...new Set(release.files.map((path) => `${tmp}/${dirOf(path)}`))];
   return [
-    sh`rm -rf -- ${tmp} && mkdir -p -- ${tmp}`,
+    sh`rm -rf -- ${tmp} && mkdir -p -- ${[tmp, ...fileDirs]}`,
     ...release.files.map((path) =>
-      sh`mkdir -p -- ${`${tmp}/${
-        dirOf(path)
-      }`} && { ln -- ${`${prefix}/${path}`} ${`${tmp}/${path}`} 2>/dev/null || cp -p -- ${`${prefix}/${path}`} ${`${tmp}/${path}`}; }`
+      sh`{ ln -- ${`${prefix}/${path}`} ${`${tmp}/${path}`} 2>/dev/null || cp -p -- ${`${prefix}/${path}`} ${`${tmp}/${path}`}; }`
     ),
     ...release.dirs.map((path) =>
       sh`if [ -d ${`${prefix}/${path}`} ]; then mkdir -p -- ${`${tmp}/${

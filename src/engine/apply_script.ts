@@ -34,8 +34,8 @@ export interface ApplyScript {
  * failure the rollbacks of the started steps run, newest first. Sources that are local
  * paths are used in place when `localSources`; small texts are written by the script.
  *
- * Step markers carry the host's clock (`date +%s%N`, nanoseconds; seconds where `%N` is
- * not supported), and the script's end says when it ended (`end:TIME`), so steps are timed
+ * Step markers carry the host's clock (its uptime, `u12.34`, where /proc/uptime is; else
+ * `date +%s%N`), and the script's end says when it ended (`end:TIME`), so steps are timed
  * where they run. A step may say what kind of failure it would be with `muster_category
  * NAME` just before it fails. With `mergeStderr`, standard error goes to standard output
  * (the order of the lines is kept, for `--verbose`).
@@ -121,8 +121,12 @@ export function applyScript(
     ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
     "muster_step=-1",
+    // The clock is the host's uptime where /proc has it (read by the shell itself: no
+    // process per step), else `date`.
+    "if [ -r /proc/uptime ]; then muster_clock() { read -r muster_now muster_idle < /proc/uptime; " +
+    'muster_now="u$muster_now"; }; else muster_clock() { muster_now=$(date +%s%N); }; fi',
     // Merged, standard error is standard output: one marker is enough.
-    `muster_mark() { printf '%s\\n' "${mark}-step:$1:$(date +%s%N)";${
+    `muster_mark() { muster_clock; printf '%s\\n' "${mark}-step:$1:$muster_now";${
       options.mergeStderr ? "" : ` printf '%s\\n' "${mark}-step:$1" >&2;`
     } }`,
     `muster_warn() { printf '%s\\n' "${mark}-warn:$*"; }`,
@@ -146,7 +150,7 @@ export function applyScript(
     "}",
     // The end is timed before the rollback and told after the cleanup, never in its way: a
     // closed output cannot stop the rollback.
-    `trap 'muster_rc=$?; muster_end=$(date +%s%N) || :; set +e; ` +
+    `trap 'muster_rc=$?; muster_clock || :; muster_end=$muster_now; set +e; ` +
     `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; rm -rf ${quote(stage)}; ` +
     `printf "%s\\n" "${mark}-end:$muster_end" 2>/dev/null || :' EXIT`,
     // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
@@ -195,17 +199,22 @@ export function stepDurations(outcome: ApplyOutcome): Map<number, number> {
 }
 
 /**
- * Reads a host clock of `date +%s%N`: nanoseconds, or seconds where `%N` is not supported
- * (`1700000000N`, `1700000000%N`); undefined when it is neither.
+ * Reads a host clock: its uptime in seconds (`u12345.67`, from /proc/uptime), or `date
+ * +%s%N`: nanoseconds, or seconds where `%N` is not supported (`1700000000N`,
+ * `1700000000%N`); undefined when it is none of them. Only differences of one host's
+ * clock are used.
  *
  * @example
  * ```ts
  * import { hostClockMs } from "./apply_script.ts";
+ * hostClockMs("u12345.67"); // => 12345670
  * hostClockMs("1700000000123456789"); // => 1700000000123.4568
  * hostClockMs("1700000000N"); // => 1700000000000
  * ```
  */
 export function hostClockMs(text: string): number | undefined {
+  const uptime = /^u(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (uptime) return Math.round(Number(uptime[1]) * 1000);
   const match = /^(\d+)(%?N)?$/.exec(text.trim());
   if (!match) return undefined;
   if (match[2] || match[1].length <= 12) return Number(match[1]) * 1000;

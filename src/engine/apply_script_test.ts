@@ -202,6 +202,8 @@ Deno.test("applyScript() with mergeStderr keeps the failing step's words, from s
 });
 
 Deno.test("hostClockMs() reads nanoseconds, and seconds where %N is not supported", () => {
+  assertEquals(hostClockMs("u12345.67"), 12345670);
+  assertEquals(hostClockMs("u7"), 7000);
   assertEquals(hostClockMs("1700000000123000000"), 1700000000123);
   assertEquals(hostClockMs("1700000000N"), 1700000000000);
   assertEquals(hostClockMs("1700000000%N"), 1700000000000);

@@ -52,19 +52,25 @@ export function quickSumsFact(
   return { key: `quick-sha256:${record}:${paths.join("\0")}`, command, parse: parseSha256 };
 }
 
-/** Shell that records the files as they are now, with the checksums they are known to have. */
+/**
+ * Shell that records the files as they are now, with the checksums they are known to have:
+ * one `stat` for all of them, its lines matched to the files by name. A file that cannot
+ * be read leaves the record as it was, which then matches nothing changed since.
+ */
 export function recordSums(
   files: Array<{ path: string; sha256: string }>,
   record: string,
   options: RecordOptions = {},
 ): string {
+  if (files.length === 0) return ":";
   return [
     recordVar(record, options),
-    'mkdir -p -- "$(dirname -- "$muster_record")"',
-    "{",
+    'mkdir -p -- "${muster_record%/*}"',
+    sh`stat -c '%n\t%s %Y %Z %i' -- ${files.map((file) => file.path)} | {`,
     ...files.map((file) =>
-      sh`  printf '%s\\t%s\\t%s\\n' ${file.path} "$(stat -c '%s %Y %Z %i' -- ${file.path})" ${file.sha256}`
+      sh`  IFS= read -r muster_line && case "$muster_line" in ${file.path}"\t"*) ;; *) exit 1 ;; esac && ` +
+      sh`printf '%s\t%s\t%s\n' ${file.path} "\${muster_line#*\t}" ${file.sha256}`
     ),
-    '} > "$muster_record.tmp" && mv -f -- "$muster_record.tmp" "$muster_record"',
+    '} > "$muster_record.tmp" && mv -f -- "$muster_record.tmp" "$muster_record" || rm -f -- "$muster_record.tmp"',
   ].join("\n");
 }

@@ -49,3 +49,22 @@ Deno.test("quickSumsFact() takes a recorded file's checksum as recorded, and has
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("recordSums() records every file with one stat, and leaves the record as it was when one is missing", async () => {
+  const dir = await Deno.makeTempDir();
+  const where = { dir: `${dir}/records` };
+  try {
+    const files = ["a b", "c"].map((name) => ({ path: `${dir}/${name}`, sha256: name.replace(" ", "") }));
+    for (const file of files) await Deno.writeTextFile(file.path, file.path);
+    await sh(recordSums(files, "r.tsv", where), dir);
+    const recorded = await Deno.readTextFile(`${dir}/records/r.tsv`);
+    const lines = recorded.trim().split("\n").map((line) => line.split("\t"));
+    assertEquals(lines.map(([path, , sum]) => [path, sum]), files.map((file) => [file.path, file.sha256]));
+    const { size, ino } = await Deno.stat(files[0].path);
+    assertEquals(lines[0][1].split(" ").map(Number).filter((_, i) => i === 0 || i === 3), [size, ino]);
+    await sh(recordSums([...files, { path: `${dir}/gone`, sha256: "x" }], "r.tsv", where), dir);
+    assertEquals(await Deno.readTextFile(`${dir}/records/r.tsv`), recorded);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

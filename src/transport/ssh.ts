@@ -401,7 +401,9 @@ class SshTransport implements Transport {
     const mode = (options.mode ?? 0o600).toString(8);
     const parent = quote(posix.dirname(remotePath));
     const write = options.packed ? unpackCommand(options.packed) : "cat";
-    const command = `umask 077; mkdir -p -- ${parent} && ${write} > ${path} && chmod ${mode} -- ${path}`;
+    // test is the shell's own: mkdir runs only for the first file of a directory.
+    const command = `umask 077; { [ -d ${parent} ] || mkdir -p -- ${parent}; } && ${write} > ${path} && ` +
+      `chmod ${mode} -- ${path}`;
     let file: Deno.FsFile | undefined;
     if (typeof source === "string") {
       try {
