@@ -32,6 +32,36 @@ Deno.test("runFleet() never runs more than forks items at once", async () => {
   assertEquals(results, Array.from({ length: 12 }, (_, i) => i * 2));
 });
 
+Deno.test("runFleet() starts the next host as soon as any one ends, never waiting for a wave", async () => {
+  const started: string[] = [];
+  const release = new Map<string, () => void>();
+  const ends = (name: string) => new Promise<void>((resolve) => release.set(name, resolve));
+  const running = runFleet(
+    ["slow", "quick", "third", "fourth"],
+    { forks: 2 },
+    async (name) => {
+      started.push(name);
+      await ends(name);
+      return name;
+    },
+    () => false,
+    () => "skipped",
+  );
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  await settle();
+  assertEquals(started, ["slow", "quick"]);
+  release.get("quick")!();
+  await settle();
+  // "slow" still runs: the third host took the slot "quick" left.
+  assertEquals(started, ["slow", "quick", "third"]);
+  release.get("third")!();
+  await settle();
+  assertEquals(started, ["slow", "quick", "third", "fourth"]);
+  release.get("fourth")!();
+  release.get("slow")!();
+  assertEquals(await running, ["slow", "quick", "third", "fourth"]);
+});
+
 Deno.test("runFleet() stops starting batches once more than maxFailPercent failed", async () => {
   const results = await runFleet(
     [1, 2, 3, 4, 5, 6],
