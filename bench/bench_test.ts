@@ -46,6 +46,9 @@ Deno.test("parseOptions() has the issue's defaults and reads every flag", () => 
   ]);
   assertEquals(ansibleRunsOf(options), 2);
   assertEquals(parseOptions(["--ansible", "none"])!.ansible, []);
+  assertEquals([defaults.ansibleMaxHosts, parseOptions(["--ansible-max-hosts", "10"])!.ansibleMaxHosts], [30, 10]);
+  assertEquals([defaults.padding, parseOptions(["--padding", "random"])!.padding], ["realistic", "random"]);
+  throws(() => parseOptions(["--padding", "zeros"]), /--padding: expected realistic or random/);
   assertEquals(defaults.musterFlags, []);
   assertEquals(parseOptions(["--muster-flags", " --events /tmp/e  --html x"])!.musterFlags, [
     "--events",

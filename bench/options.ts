@@ -12,6 +12,8 @@ export interface BenchOptions {
   ansibleRuns?: number;
   /** Which Ansible settings to measure. @default ["default", "tuned"] */
   ansible: ("default" | "tuned")[];
+  /** Ansible is measured on fleets of at most this many hosts (it takes minutes beyond). @default 30 */
+  ansibleMaxHosts: number;
   /** Size of each binary in MiB. @default 8 */
   binaryMib: number;
   /** What grows the binaries to that size. @default "realistic" */
@@ -42,6 +44,7 @@ the local test fleet, and writes a Markdown table (needs root, like the fleet).
   --runs N             runs of each muster and floor scenario (default 3)
   --ansible-runs N     runs of each Ansible scenario (default: --runs; 1 shortens the run by half)
   --ansible LIST       default,tuned | tuned | none (default default,tuned)
+  --ansible-max-hosts N  measure Ansible only on fleets of at most N hosts (default 30)
   --binary-mib N       size of each binary in MiB (default 8, at least 1)
   --padding KIND       what grows them: realistic (compresses as release binaries do, to
                        about 42% with gzip) or random (incompressible); default realistic
@@ -72,6 +75,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       runs: { type: "string", default: "3" },
       "ansible-runs": { type: "string" },
       ansible: { type: "string", default: "default,tuned" },
+      "ansible-max-hosts": { type: "string", default: "30" },
       "binary-mib": { type: "string", default: "8" },
       padding: { type: "string", default: "realistic" },
       "first-octet": { type: "string" },
@@ -109,6 +113,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       ? undefined
       : whole(values["ansible-runs"], "--ansible-runs", 1),
     ansible: [...new Set(ansible)],
+    ansibleMaxHosts: whole(values["ansible-max-hosts"], "--ansible-max-hosts", 1),
     binaryMib: whole(values["binary-mib"], "--binary-mib", 1),
     padding,
     firstOctet,

@@ -190,8 +190,9 @@ async function measureSize(hosts: number, run: Run): Promise<void> {
   }
 
   const ansibleRuns = ansibleRunsOf(options);
+  const ansible = hosts <= options.ansibleMaxHosts ? run.ansible : [];
   for (let round = 0; round < ansibleRuns; round++) {
-    for (const settings of run.ansible) {
+    for (const settings of ansible) {
       await resetHosts(fleet.hosts);
       const fresh = `ansible-${settings}-fresh` as const;
       record(fresh, await runAnsible(settings, "fresh", context), round, ansibleRuns);
