@@ -133,7 +133,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         async (job) =>
           options.signal?.aborted
             ? skipped(job, "cancelled: planned, but not applied")
-            : finish(await applyHost(prepared.get(job)!, contextFor(job)), job, prepared.get(job)),
+            : finish(await applied(prepared.get(job)!, contextFor(job)), job, prepared.get(job)),
         failed,
         skipped,
       );
@@ -145,12 +145,15 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       async (job) => {
         const context = contextFor(job);
         const prepared = await prepareHost(job, context);
-        if (options.dryRun) return finish(plannedResult(prepared), job, prepared);
+        if (options.dryRun) {
+          await prepared.transport?.close().catch(() => {});
+          return finish(plannedResult(prepared), job, prepared);
+        }
         if (options.signal?.aborted) {
           deadlines.get(job)?.clear();
           return skipped(job, "cancelled: planned, but not applied");
         }
-        return finish(await applyHost(prepared, context), job, prepared);
+        return finish(await applied(prepared, context), job, prepared);
       },
       failed,
       skipped,
@@ -160,6 +163,18 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     for (const deadline of deadlines.values()) deadline.clear();
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
     await packer.close();
+  }
+}
+
+/**
+ * Applies a host and closes its connection: a fleet larger than `--forks` holds at most
+ * `forks` connections (and their memory) at once, not one per host until the run ends.
+ */
+async function applied(prepared: PreparedHost, context: HostContext): Promise<HostResult> {
+  try {
+    return await applyHost(prepared, context);
+  } finally {
+    await prepared.transport?.close().catch(() => {});
   }
 }
 
