@@ -6,11 +6,17 @@
 import type { FleetHost } from "../tests/fleet/fleet.ts";
 import { PREFIX } from "./workload.ts";
 
-/** Removes everything any of the benchmark's installs creates (and Ansible's remote temp dir). */
+/**
+ * Removes everything any of the benchmark's installs creates: the prefix (with the worker
+ * scenario's SDK in it; its pip writes nothing elsewhere), the units, the flame account,
+ * muster's state on the host (`/var/lib/muster`: checksum records, audit trail, locks) and
+ * Ansible's remote temp dir.
+ */
 export async function resetHosts(hosts: FleetHost[]): Promise<void> {
   await Promise.all(hosts.map(async (host) => {
     const result = await host.sh(
-      `rm -rf ${PREFIX} ${PREFIX}.backup.* /etc/systemd/system/flame-*.service /home/deploy/.ansible; ` +
+      `rm -rf ${PREFIX} ${PREFIX}.backup.* /etc/systemd/system/flame-*.service /var/lib/muster ` +
+        "/home/deploy/.ansible; " +
         "userdel -r flame >/dev/null 2>&1; groupdel flame >/dev/null 2>&1; " +
         `! getent passwd flame >/dev/null && ! test -e ${PREFIX}`,
     );
