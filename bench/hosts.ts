@@ -4,7 +4,7 @@
  * an install left, to check that muster, the floor and Ansible end in the same state.
  */
 import type { FleetHost } from "../tests/fleet/fleet.ts";
-import { PREFIX } from "./workload.ts";
+import { PREFIX, SDK } from "./workload.ts";
 
 /**
  * Removes everything any of the benchmark's installs creates: the prefix (with the worker
@@ -26,8 +26,8 @@ export async function resetHosts(hosts: FleetHost[]): Promise<void> {
 
 /**
  * What an install left on a host, as text: the flame account, and each path under the
- * prefix and each unit with its type, mode, owner and SHA-256 (names, not ids, so that
- * hosts compare whatever uids they got).
+ * prefix (the Python SDK's too: `sdk/python`, `sdk/wheels`) and each unit with its type,
+ * mode, owner and SHA-256 (names, not ids, so that hosts compare whatever uids they got).
  */
 export async function fingerprint(host: FleetHost): Promise<string> {
   const script = [
@@ -40,6 +40,23 @@ export async function fingerprint(host: FleetHost): Promise<string> {
   const result = await host.sh(script);
   if (result.code !== 0) throw new Error(`Cannot fingerprint ${host.name}: ${result.stderr.trim()}`);
   return result.stdout;
+}
+
+/**
+ * Checks that the Python SDK imports for the service user on every host, as a user of it
+ * would import it (with the environment of `sbin/flmenv.sh`); throws for the first host where
+ * it does not.
+ */
+export async function checkSdkImports(hosts: FleetHost[]): Promise<void> {
+  const module = SDK.import ?? SDK.name;
+  await Promise.all(hosts.map(async (host) => {
+    const result = await host.sh(
+      `runuser -u flame -- sh -c '. ${PREFIX}/sbin/flmenv.sh && python3 -c "import ${module}"'`,
+    );
+    if (result.code !== 0) {
+      throw new Error(`${module} does not import for flame on ${host.name}: ${result.stderr.trim()}`);
+    }
+  }));
 }
 
 /** Lines in which two fingerprints differ (`- a` / `+ b`), empty when they are the same. */

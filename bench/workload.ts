@@ -3,8 +3,10 @@
  * `flame` user, the layout under `/usr/local/flame`, the four binaries of the profiles
  * `control-plane` and `cache` (each at least 8 MiB), `sbin/flmenv.sh`, the cluster
  * configuration and two systemd units (with a `daemon-reload`), then a check that each
- * binary runs `--version`. This is the issue's "Flame-like install".
+ * binary runs `--version`. This is the issue's "Flame-like install". The worker scenario
+ * (issue 14) installs `WORKER_PROFILES` instead: as many binaries and units, plus the SDK.
  */
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { templateContext } from "../roles/install/files.ts";
 import { unitFile } from "../roles/systemd/units.ts";
@@ -23,6 +25,17 @@ export const PROFILES: string[] = ["control-plane", "cache"];
 export const BINARIES: string[] = flame.artifactsFor(PROFILES);
 /** Where Flame goes (muster's default prefix). */
 export const PREFIX = "/usr/local/flame";
+
+/**
+ * Profiles of the `worker` scenario's hosts: the profile with the Python SDK, plus `cache`, so
+ * that they get as many binaries and units as the main workload (four, two) and the scenarios
+ * differ by the SDK alone.
+ */
+export const WORKER_PROFILES: string[] = ["worker", "cache"];
+/** The binaries every host of the `worker` scenario receives. */
+export const WORKER_BINARIES: string[] = flame.artifactsFor(WORKER_PROFILES);
+/** The Python SDK of the worker profile: where it goes (`dir`), where its wheel is kept (`wheels_dir`). */
+export const SDK: ReturnType<typeof flame.packagesFor>[number] = flame.packagesFor(WORKER_PROFILES)[0];
 
 /** A built Flame source whose binaries have a realistic size. */
 export interface Source {
@@ -120,16 +133,16 @@ function seedOf(name: string): number {
  * The inventory variables of one host: its profiles, and endpoints on its own address (fleet
  * hosts share one network namespace). Ansible reads the same inventory.
  */
-export function hostVars(address: string): Record<string, unknown> {
+export function hostVars(address: string, profiles: string[] = PROFILES): Record<string, unknown> {
   return {
-    flame_profiles: PROFILES,
+    flame_profiles: profiles,
     flame_endpoint: `http://${address}:8080`,
     flame_cache_endpoint: `grpc://${address}:9090`,
   };
 }
 
-/** The wanted state muster derives from `hostVars(address)` with `--no-enable`. */
-export function flameSpecOf(address: string): AppSpec {
+/** The wanted state muster derives from `hostVars(address, profiles)` with `--no-enable`. */
+export function flameSpecOf(address: string, profiles: string[] = PROFILES): AppSpec {
   const defaults = Object.fromEntries(
     Object.entries(flame.definition.vars).filter(([, decl]) => decl.default !== undefined)
       .map(([name, decl]) => [flame.varName(name), decl.default]),
@@ -137,11 +150,11 @@ export function flameSpecOf(address: string): AppSpec {
   return {
     app: flame,
     prefix: PREFIX,
-    profiles: PROFILES,
+    profiles,
     vars: {
       ...defaults,
       flame_prefix: PREFIX,
-      flame_profiles: PROFILES,
+      flame_profiles: profiles,
       flame_endpoint: `http://${address}:8080`,
       flame_cache_endpoint: `grpc://${address}:9090`,
     },
@@ -154,14 +167,29 @@ export function flameSpecOf(address: string): AppSpec {
   };
 }
 
+/** Options of `stageHost()`. */
+export interface StageOptions {
+  /** The host's profiles. @default PROFILES */
+  profiles?: string[];
+  /** A wheel of the profiles' SDK, kept in the SDK's `wheels_dir` as muster keeps it (for the floor's pip). */
+  wheel?: string;
+}
+
 /**
  * Writes, under `root`, the files one host ends up with, as the floor sends them: the
  * prefix tree (`usr/local/flame`, binaries hard-linked from `binDir`) and the units
  * (`etc/systemd/system`), with their final modes. Generated files come from muster's own
- * templates, so the floor writes exactly what muster writes.
+ * templates, so the floor writes exactly what muster writes. With `wheel`, it is copied into
+ * the SDK's wheels directory, from where the floor's pip installs it on the host.
  */
-export async function stageHost(root: string, address: string, binDir: string): Promise<void> {
-  const spec = flameSpecOf(address);
+export async function stageHost(
+  root: string,
+  address: string,
+  binDir: string,
+  options: StageOptions = {},
+): Promise<void> {
+  const profiles = options.profiles ?? PROFILES;
+  const spec = flameSpecOf(address, profiles);
   const prefix = `${root}${PREFIX}`;
   // The test fleet's hosts share the loopback network: their route to the cache is `lo`.
   const context = templateContext(spec, { get: <T>() => "lo" as T });
@@ -170,14 +198,47 @@ export async function stageHost(root: string, address: string, binDir: string): 
     await Deno.mkdir(path, { recursive: true });
     await Deno.chmod(path, dir.mode);
   }
-  for (const name of BINARIES) await Deno.link(`${binDir}/${name}`, `${prefix}/bin/${name}`);
+  for (const name of flame.artifactsFor(profiles)) {
+    await Deno.link(`${binDir}/${name}`, `${prefix}/bin/${name}`);
+  }
   for (const file of flame.definition.files ?? []) {
     const text = render(flame.template(file.template), context, file.template);
     await writeText(`${prefix}/${file.path}`, text, parseInt(file.mode ?? "0644", 8));
   }
+  if (options.wheel) {
+    // As muster keeps it: the directory 0755, the wheel 0644.
+    const wheels = `${prefix}/${SDK.wheels_dir}`;
+    await Deno.mkdir(wheels, { recursive: true });
+    await Deno.chmod(wheels, 0o755);
+    const kept = `${wheels}/${basename(options.wheel)}`;
+    await Deno.copyFile(options.wheel, kept);
+    await Deno.chmod(kept, 0o644);
+  }
   await Deno.mkdir(`${root}${UNIT_DIR}`, { recursive: true });
-  for (const service of flame.servicesFor(PROFILES)) {
+  for (const service of flame.servicesFor(profiles)) {
     await writeText(`${root}${UNIT_DIR}/${service.name}.service`, unitFile(spec, service), 0o644);
+  }
+}
+
+/**
+ * Grows the built binaries `names` in `source.binDir` that `prepareSource()` left as cargo
+ * built them (those of other profiles than `PROFILES`) to `source.binarySize`, with the same
+ * padding; binaries already grown are left alone.
+ */
+export async function growBinaries(source: Source, names: string[]): Promise<void> {
+  for (const name of names) {
+    const path = `${source.binDir}/${name}`;
+    const built = await Deno.readFile(path);
+    if (built.length === source.binarySize) continue;
+    if (built.length > source.binarySize) {
+      throw new Error(`Cannot pad ${path}: it is already ${built.length} bytes`);
+    }
+    const padded = new Uint8Array(source.binarySize);
+    padded.set(built);
+    padded.set(noise(source.binarySize - built.length, seedOf(name)), built.length);
+    // cargo hard-links target/release/X to deps/: replace the link, never write through it.
+    await Deno.remove(path);
+    await Deno.writeFile(path, padded, { mode: 0o755 });
   }
 }
 

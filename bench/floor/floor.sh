@@ -4,12 +4,19 @@
 # Usage:
 #   floor.sh true    KEY KNOWN_HOSTS ADDRESS...         # `ssh deploy@ADDRESS true` to every host
 #   floor.sh install KEY KNOWN_HOSTS STAGE ADDRESS...   # the benchmark's install, by hand
+#   floor.sh install-pip KEY KNOWN_HOSTS STAGE ADDRESS... # the same, plus pip installing the SDK's wheel
 #
 # install: per host, ONE ssh connection carries a tar stream of STAGE/ADDRESS (the prefix
 # tree usr/local/flame and the unit files, already with their final modes, as
 # bench/workload.ts stages them) into a small root script that creates the flame user,
 # unpacks, hands the prefix to flame, runs daemon-reload and checks that each binary runs.
 # That is the least any tool must do for this install, so it is the floor for a fresh run.
+#
+# install-pip (the worker scenario): the stage also holds the Python SDK's wheel in
+# sdk/wheels; after unpacking, the root script installs it with the host's own pip, offline,
+# where muster puts the SDK (pip --target sdk/python, without .pyc files, as muster's
+# controller-side pip does), and checks at the end that it imports for the flame user, as
+# muster's verification does. That is the install with pip on every host.
 set -euo pipefail
 
 mode=$1
@@ -27,13 +34,17 @@ ssh_to() {
 
 # Runs as root on the host, reading the tar stream on its standard input. No single quotes:
 # it travels inside '...'.
-remote='set -e
+unpack='set -e
 getent group flame >/dev/null || groupadd --system flame
 getent passwd flame >/dev/null || useradd --system --gid flame --home-dir /var/lib/flame --create-home --shell /usr/sbin/nologin flame
-tar -xf - -C / --no-same-owner
-chown -R flame:flame /usr/local/flame
+tar -xf - -C / --no-same-owner'
+finish='chown -R flame:flame /usr/local/flame
 systemctl daemon-reload >/dev/null 2>&1
 for b in /usr/local/flame/bin/*; do "$b" --version >/dev/null; done'
+pip='python3 -m pip install --quiet --no-index --no-deps --no-compile --no-cache-dir --disable-pip-version-check --root-user-action=ignore --target /usr/local/flame/sdk/python /usr/local/flame/sdk/wheels/*.whl'
+imports='runuser -u flame -- env PYTHONPATH=/usr/local/flame/sdk/python python3 -c "import flamepy"'
+remote="$unpack
+$finish"
 
 pids=()
 case "$mode" in
@@ -43,7 +54,13 @@ true)
     pids+=($!)
   done
   ;;
-install)
+install | install-pip)
+  if [ "$mode" = install-pip ]; then
+    remote="$unpack
+$pip
+$finish
+$imports"
+  fi
   stage=$1
   shift
   for address in "$@"; do
@@ -55,7 +72,7 @@ install)
   done
   ;;
 *)
-  echo "usage: floor.sh true|install KEY KNOWN_HOSTS [STAGE] ADDRESS..." >&2
+  echo "usage: floor.sh true|install|install-pip KEY KNOWN_HOSTS [STAGE] ADDRESS..." >&2
   exit 2
   ;;
 esac
