@@ -10,10 +10,10 @@ import { fingerprintDiff } from "./hosts.ts";
 import { MUSTER_RUN, musterRunArgs } from "./muster.ts";
 import { ansibleRunsOf, parseOptions } from "./options.ts";
 import { phaseTimes } from "./phases.ts";
-import type { BenchResults } from "./results.ts";
+import { type BenchResults, referenceOf } from "./results.ts";
 import { median } from "./stats.ts";
 import { ratio, renderTable, timeCell } from "./table.ts";
-import { BINARIES, noise } from "./workload.ts";
+import { BINARIES, noise, SDK, stageHost, WORKER_BINARIES, WORKER_PROFILES } from "./workload.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -46,7 +46,10 @@ Deno.test("parseOptions() has the issue's defaults and reads every flag", () => 
   ]);
   assertEquals(ansibleRunsOf(options), 2);
   assertEquals(parseOptions(["--ansible", "none"])!.ansible, []);
-  assertEquals([defaults.ansibleMaxHosts, parseOptions(["--ansible-max-hosts", "10"])!.ansibleMaxHosts], [30, 10]);
+  assertEquals([defaults.ansibleMaxHosts, parseOptions(["--ansible-max-hosts", "10"])!.ansibleMaxHosts], [
+    30,
+    10,
+  ]);
   assertEquals([defaults.padding, parseOptions(["--padding", "random"])!.padding], ["realistic", "random"]);
   throws(() => parseOptions(["--padding", "zeros"]), /--padding: expected realistic or random/);
   assertEquals(defaults.musterFlags, []);
@@ -65,6 +68,11 @@ Deno.test("parseOptions() starts a fleet too large for 127.0.0.101 lower, unless
   assertEquals(parseOptions(["--hosts", "253"])?.firstOctet, 2);
   assertEquals(parseOptions(["--hosts", "200", "--first-octet", "40"])?.firstOctet, 40);
   throws(() => parseOptions(["--hosts", "254"]), /no room for 254 hosts/);
+});
+
+Deno.test("parseOptions() measures the worker scenario unless told --no-worker", () => {
+  assertEquals(parseOptions([])!.worker, true);
+  assertEquals(parseOptions(["--no-worker"])!.worker, false);
 });
 
 Deno.test("parseOptions() rejects bad values with the flag's name", () => {
@@ -125,6 +133,95 @@ Deno.test("renderTable() shows times, ratios, RSS, targets and equivalence", () 
   match(table, /floor: `tar \\\| ssh` \+ `sh` install, all hosts at once: identical/);
   match(table, /Ansible, tuned, fresh: differs/);
   match(table, /## Errors\n\n- 10 hosts: muster fresh on 10 hosts: exit 3\n/);
+});
+
+Deno.test("referenceOf() compares the worker floor with muster's worker install, the rest with muster fresh", () => {
+  assertEquals(referenceOf("floor-worker"), "muster-worker");
+  assertEquals(referenceOf("floor-tar-ssh"), "muster-fresh");
+  assertEquals(referenceOf("ansible-tuned-fresh"), "muster-fresh");
+  assertEquals(referenceOf("muster-fresh"), undefined);
+  assertEquals(referenceOf("muster-worker"), undefined);
+});
+
+Deno.test("renderTable() shows the worker rows, their ratios, target and end state only when measured", () => {
+  const results: BenchResults = {
+    machine: {
+      date: "2026-01-01T00:00:00Z",
+      cpus: 2,
+      cpuModel: "Test CPU",
+      memoryGib: 8,
+      loadAtStart: [1, 2, 3],
+      versions: {},
+    },
+    hosts: [10],
+    runs: 1,
+    binaryBytes: 8 * 2 ** 20,
+    samples: {
+      "floor-tar-ssh": { 10: [{ seconds: 2 }] },
+      "muster-fresh": { 10: [{ seconds: 3, peakRssMb: 150 }] },
+      "floor-worker": { 10: [{ seconds: 5 }] },
+      "muster-worker": { 10: [{ seconds: 4, peakRssMb: 210 }] },
+    },
+    sdkBuildSeconds: 0.75,
+    phases: {},
+    equivalence: { "floor-worker": ["- a"] },
+    errors: [],
+  };
+  const table = renderTable(results);
+  match(
+    table,
+    /\| worker floor: `tar \\\| ssh` \+ `sh` \+ `pip install` of the SDK on every host \| 5\.00 \|/,
+  );
+  match(table, /\| \*\*muster install\*\*, fresh, worker [^|]* \| 4\.00 \|/);
+  match(table, /\| muster worker \/ worker floor \(pip on every host\) \| 0\.80× \|/);
+  match(table, /\| worker floor \/ `tar \\\| ssh` floor \(what pip on every host adds\) \| 2\.50× \|/);
+  match(table, /\| muster worker \/ muster fresh \(what the SDK adds\) \| 1\.33× \|/);
+  match(table, /built before the measurement \(0\.75 s on the first fleet size\)/);
+  match(
+    table,
+    /\*\*met\*\*: worker install \(issue 14\) faster than the floor that runs pip on every host: 0\.80×/,
+  );
+  match(table, /\*\*NOT met\*\*: controller peak RSS at most 200 MB: 210\.00 MB/);
+  match(table, /## muster's peak RSS[^#]*\| \*\*muster install\*\*, fresh, worker [^|]* \| 210 \|/);
+  match(table, /the worker floor's with muster's worker install\):\n\n- worker floor: [^\n]*: differs/);
+
+  const without = renderTable({
+    ...results,
+    samples: { "muster-fresh": results.samples["muster-fresh"] },
+    equivalence: { "floor-tar-ssh": [] },
+  });
+  ok(!without.includes("worker"), "no worker rows, paragraph or target without worker samples");
+});
+
+Deno.test("stageHost() stages the worker profiles' binaries, units and the SDK's wheel", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench-stage-" });
+  try {
+    await Deno.mkdir(`${dir}/bin`);
+    for (const name of WORKER_BINARIES) await Deno.writeTextFile(`${dir}/bin/${name}`, name);
+    await Deno.writeTextFile(`${dir}/flamepy-0.1.0-py3-none-any.whl`, "wheel");
+    await stageHost(`${dir}/root`, "127.0.0.1", `${dir}/bin`, {
+      profiles: WORKER_PROFILES,
+      wheel: `${dir}/flamepy-0.1.0-py3-none-any.whl`,
+    });
+    const names = (path: string) => [...Deno.readDirSync(path)].map((entry) => entry.name).sort();
+    assertEquals(names(`${dir}/root/usr/local/flame/bin`), [...WORKER_BINARIES].sort());
+    assertEquals(names(`${dir}/root/etc/systemd/system`), [
+      "flame-executor-manager.service",
+      "flame-object-cache.service",
+    ]);
+    const wheel = await Deno.stat(
+      `${dir}/root/usr/local/flame/${SDK.wheels_dir}/flamepy-0.1.0-py3-none-any.whl`,
+    );
+    assertEquals(wheel.mode! & 0o777, 0o644);
+    assertEquals((await Deno.stat(`${dir}/root/usr/local/flame/${SDK.wheels_dir}`)).mode! & 0o777, 0o755);
+    assertEquals(
+      await names(`${dir}/root/usr/local/flame/${SDK.dir}`),
+      [],
+      "pip fills sdk/python on the host",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("parseRecap() reads each host's counts from the PLAY RECAP", () => {

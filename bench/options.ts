@@ -27,6 +27,8 @@ export interface BenchOptions {
   out: string;
   /** Also time muster's phases with one in-process run per fleet size. @default true */
   phases: boolean;
+  /** Also measure the worker scenario (the Python SDK: muster against pip on every host). @default true */
+  worker: boolean;
   /** Extra arguments of every measured muster run (`--events FILE`, ...). @default [] */
   musterFlags: string[];
 }
@@ -38,7 +40,8 @@ const DEFAULT_FIRST_OCTET = 101;
 export const USAGE = `Usage: deno task bench [options]
 
 Measures muster (fresh install, no-op rerun, uninstall), the raw-SSH floors and Ansible on
-the local test fleet, and writes a Markdown table (needs root, like the fleet).
+the local test fleet, then the worker profile's install with the Python SDK (muster against a
+floor that runs pip on every host), and writes a Markdown table (needs root, like the fleet).
 
   --hosts 1,10,30      fleet sizes (default 1,10,30; at most 245: 30,100,200 is the scale run)
   --runs N             runs of each muster and floor scenario (default 3)
@@ -52,6 +55,7 @@ the local test fleet, and writes a Markdown table (needs root, like the fleet).
                        when that is lower; the tests use 11-30 and more: see tests/fleet)
   --out FILE           Markdown output (default bench/results/latest.md)
   --no-phases          skip the in-process run that times muster's phases
+  --no-worker          skip the worker scenario (the Python SDK: muster and the pip floor)
   --muster-flags="..." extra arguments of every muster run, split at spaces
                        (e.g. --muster-flags="--events /tmp/ev.jsonl --metrics-textfile /tmp/prom")
   -h, --help           this text
@@ -81,6 +85,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
       "first-octet": { type: "string" },
       out: { type: "string", default: "bench/results/latest.md" },
       "no-phases": { type: "boolean", default: false },
+      "no-worker": { type: "boolean", default: false },
       "muster-flags": { type: "string", default: "" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -119,6 +124,7 @@ export function parseOptions(args: string[]): BenchOptions | undefined {
     firstOctet,
     out: values.out,
     phases: !values["no-phases"],
+    worker: !values["no-worker"],
     musterFlags: values["muster-flags"].split(/\s+/).filter(Boolean),
   };
 }

@@ -9,6 +9,8 @@ export const SCENARIOS = [
   "muster-fresh",
   "muster-noop",
   "muster-uninstall",
+  "floor-worker",
+  "muster-worker",
   "ansible-default-fresh",
   "ansible-default-noop",
   "ansible-tuned-fresh",
@@ -17,6 +19,16 @@ export const SCENARIOS = [
 
 /** One measured scenario. */
 export type Scenario = typeof SCENARIOS[number];
+
+/**
+ * The muster install whose end state a fresh install's is compared with: the worker floor's
+ * with muster's worker install (the same profiles), the others' with muster's fresh install;
+ * undefined for those two, the references.
+ */
+export function referenceOf(scenario: Scenario): Scenario | undefined {
+  if (scenario === "muster-fresh" || scenario === "muster-worker") return undefined;
+  return scenario === "floor-worker" ? "muster-worker" : "muster-fresh";
+}
 
 /** One run of a scenario. */
 export interface Sample {
@@ -53,6 +65,12 @@ export interface BenchResults {
   samples: Partial<Record<Scenario, Record<number, Sample[]>>>;
   /** Seconds `deno task muster --version` takes (median). */
   startupSeconds?: number;
+  /**
+   * Seconds the worker scenario's SDK took to build on the controller before it was measured,
+   * on the first fleet size: the wheel, and muster's `pip --target` tarball of it (once per
+   * SDK version, then cached).
+   */
+  sdkBuildSeconds?: number;
   /** Per fleet size: where muster's time goes (`phases.ts`). */
   phases: Record<number, MusterPhases>;
   /** How the end state of each fresh install compares with muster's, by scenario: [] = the same. */

@@ -2,22 +2,24 @@
  * The performance benchmark of issue 7: `deno task bench [--hosts 1,10,30] [--runs 3] ...`
  * (see `options.ts` and bench/README.md). On local test fleets of each size it measures,
  * side by side: the raw-SSH floors, muster (fresh install, no-op rerun, uninstall) and
- * Ansible (default and tuned settings) doing the same install, checks that they all end in
- * the same state, and writes a Markdown table (bench/results/latest.md). Needs root.
+ * Ansible (default and tuned settings) doing the same install, then the worker scenario (the
+ * Python SDK: muster against pip on every host), checks that they all end in the same state,
+ * and writes a Markdown table (bench/results/latest.md). Needs root.
  */
 import { dirname } from "node:path";
 import { startFleet } from "../tests/fleet/fleet.ts";
 import { type AnsibleSettings, ansibleVersion, runAnsible } from "./ansible.ts";
 import type { BenchContext } from "./context.ts";
 import { runFloor, stageFloor } from "./floor.ts";
-import { fingerprint, fingerprintDiff, resetHosts } from "./hosts.ts";
+import { checkSdkImports, fingerprint, fingerprintDiff, resetHosts } from "./hosts.ts";
 import { type MusterCase, musterDryRun, musterStartup, runMuster } from "./muster.ts";
 import { musterPhases } from "./phases.ts";
 import { ansibleRunsOf, type BenchOptions, parseOptions, USAGE } from "./options.ts";
 import type { Timed } from "./process.ts";
-import { addSample, type BenchResults, type Machine, type Scenario } from "./results.ts";
+import { addSample, type BenchResults, type Machine, referenceOf, type Scenario } from "./results.ts";
 import { renderTable } from "./table.ts";
-import { hostVars, prepareSource, type Source } from "./workload.ts";
+import { prepareWorker } from "./worker.ts";
+import { growBinaries, hostVars, prepareSource, type Source, WORKER_BINARIES } from "./workload.ts";
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
 
@@ -90,6 +92,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     log("building the Flame fixture and growing its binaries");
     const source = await prepareSource(`${work}/flame`, results.binaryBytes, options.padding);
+    if (options.worker) await growBinaries(source, WORKER_BINARIES, options.padding);
     log(
       `built in ${
         source.buildSeconds.toFixed(1)
@@ -201,10 +204,21 @@ async function measureSize(hosts: number, run: Run): Promise<void> {
     }
   }
 
+  if (options.worker) {
+    try {
+      await measureWorker(context, { runs: options.runs, record, takeFingerprint, results });
+    } catch (error) {
+      // The worker scenario is one more comparison: its failure is reported, the rest is kept.
+      results.errors.push(`${hosts} hosts, worker scenario: ${(error as Error).message}`);
+      log(`[${hosts}] worker scenario FAILED: ${(error as Error).message}`);
+    }
+  }
+
   // Checked on every fleet size; a difference found on any size is kept.
-  const reference = fingerprints.get("muster-fresh")!;
   for (const [scenario, print] of fingerprints) {
-    if (scenario === "muster-fresh" || results.equivalence[scenario]?.length) continue;
+    const of = referenceOf(scenario);
+    const reference = of && fingerprints.get(of);
+    if (!reference || results.equivalence[scenario]?.length) continue;
     results.equivalence[scenario] = fingerprintDiff(reference, print);
   }
 
@@ -223,6 +237,44 @@ async function measureSize(hosts: number, run: Run): Promise<void> {
     }
   }
   await resetHosts(fleet.hosts);
+}
+
+/** What `measureWorker()` shares with the rest of `measureSize()`. */
+interface WorkerRun {
+  runs: number;
+  record: (scenario: Scenario, result: Timed, round: number, of: number) => void;
+  takeFingerprint: (scenario: Scenario) => Promise<void>;
+  results: BenchResults;
+}
+
+/**
+ * The worker scenario on the fleet of `context`: hosts with the worker profiles, installed by
+ * the floor (pip on every host) and by muster (fresh), each checked for the SDK importing as
+ * the service user.
+ */
+async function measureWorker(context: BenchContext, run: WorkerRun): Promise<void> {
+  const { fleet } = context;
+  const hosts = fleet.hosts.length;
+  const worker = await prepareWorker(context);
+  run.results.sdkBuildSeconds ??= worker.buildSeconds;
+  const built = worker.buildSeconds.toFixed(1);
+  log(`[${hosts}] worker: the SDK's wheel and muster's tarball of it built in ${built} s (not measured)`);
+  // Untimed warm-up, as for the main scenario: muster's worker code paths, the hosts' pip in the page cache.
+  await musterDryRun(worker.context);
+  const warm = await fleet.hosts[0].sh(
+    "python3 -m pip --version && python3 -c 'import pip._internal.commands.install'",
+  );
+  if (warm.code !== 0) throw new Error(`pip does not run on ${fleet.hosts[0].name}: ${warm.stderr.trim()}`);
+  for (let round = 0; round < run.runs; round++) {
+    await resetHosts(fleet.hosts);
+    run.record("floor-worker", await runFloor("worker", worker.context, worker.stage), round, run.runs);
+    await run.takeFingerprint("floor-worker");
+    await checkSdkImports(fleet.hosts);
+    await resetHosts(fleet.hosts);
+    run.record("muster-worker", await runMuster("fresh", worker.context), round, run.runs);
+    await run.takeFingerprint("muster-worker");
+    await checkSdkImports(fleet.hosts);
+  }
 }
 
 async function musterStartupMedian(home: string, runs: number): Promise<number> {

@@ -9,6 +9,8 @@ const LABELS: Record<Scenario, string> = {
   "muster-fresh": "**muster install**, fresh",
   "muster-noop": "**muster install**, no-op rerun",
   "muster-uninstall": "**muster uninstall**",
+  "floor-worker": "worker floor: `tar \\| ssh` + `sh` + `pip install` of the SDK on every host",
+  "muster-worker": "**muster install**, fresh, worker (the SDK unpacked from one controller-side pip)",
   "ansible-default-fresh": "Ansible, default settings, fresh",
   "ansible-default-noop": "Ansible, default settings, no-op rerun",
   "ansible-tuned-fresh": "Ansible, tuned, fresh",
@@ -18,11 +20,21 @@ const LABELS: Record<Scenario, string> = {
 const RATIOS: { label: string; of: Scenario; to: Scenario }[] = [
   { label: "muster fresh / `tar \\| ssh` floor", of: "muster-fresh", to: "floor-tar-ssh" },
   { label: "muster no-op / `ssh true` floor", of: "muster-noop", to: "floor-ssh-true" },
+  { label: "muster worker / worker floor (pip on every host)", of: "muster-worker", to: "floor-worker" },
+  {
+    label: "worker floor / `tar \\| ssh` floor (what pip on every host adds)",
+    of: "floor-worker",
+    to: "floor-tar-ssh",
+  },
+  { label: "muster worker / muster fresh (what the SDK adds)", of: "muster-worker", to: "muster-fresh" },
   { label: "Ansible tuned fresh / muster fresh", of: "ansible-tuned-fresh", to: "muster-fresh" },
   { label: "Ansible tuned no-op / muster no-op", of: "ansible-tuned-noop", to: "muster-noop" },
   { label: "Ansible default fresh / muster fresh", of: "ansible-default-fresh", to: "muster-fresh" },
   { label: "Ansible default no-op / muster no-op", of: "ansible-default-noop", to: "muster-noop" },
 ];
+
+/** The scenarios whose peak RSS is muster's own. */
+const MUSTER_SCENARIOS = ["muster-fresh", "muster-noop", "muster-uninstall", "muster-worker"] as const;
 
 /** The whole report. */
 export function renderTable(results: BenchResults): string {
@@ -50,6 +62,7 @@ export function renderTable(results: BenchResults): string {
     "`flmenv.sh`, `flame-cluster.yaml`, 2 systemd units + `daemon-reload`, then each binary runs `--version`. " +
     "Hosts: the local test fleet (`tests/fleet`), over SSH with sudo.",
     "",
+    ...workerWorkload(results),
     `## Wall time, seconds: median (min–max) of ${results.runs} run${
       results.runs === 1 ? "" : "s"
     } unless marked`,
@@ -85,9 +98,10 @@ export function renderTable(results: BenchResults): string {
     "## muster's peak RSS, MB (the highest of the runs)",
     "",
     header("Scenario"),
-    ...(["muster-fresh", "muster-noop", "muster-uninstall"] as const).map((scenario) =>
-      `| ${LABELS[scenario]} | ${hosts.map((n) => rssCell(results.samples[scenario]?.[n])).join(" | ")} |`
-    ),
+    ...MUSTER_SCENARIOS.filter((scenario) => scenario !== "muster-worker" || results.samples[scenario])
+      .map((scenario) =>
+        `| ${LABELS[scenario]} | ${hosts.map((n) => rssCell(results.samples[scenario]?.[n])).join(" | ")} |`
+      ),
     "",
     ...targets(results),
     ...equivalence(results),
@@ -153,11 +167,7 @@ function targets(results: BenchResults): string[] {
       ? `- not measured: ${label}`
       : `- ${ok(value) ? "**met**" : "**NOT met**"}: ${label}: ${shown.replace("%", value.toFixed(2))}`;
   const speedup = ratio(results, "ansible-tuned-fresh", "muster-fresh", n);
-  const rss = peakRss(
-    (["muster-fresh", "muster-noop", "muster-uninstall"] as const).flatMap((s) =>
-      results.samples[s]?.[n] ?? []
-    ),
-  );
+  const rss = peakRss(MUSTER_SCENARIOS.flatMap((s) => results.samples[s]?.[n] ?? []));
   return [
     `## The issue's targets, at ${n} host${n === 1 ? "" : "s"}${
       n === 30 ? "" : " (the issue sets them at 30)"
@@ -177,6 +187,31 @@ function targets(results: BenchResults): string[] {
       "%×",
     ),
     check("controller peak RSS at most 200 MB", rss, (v) => v <= 200, "% MB"),
+    ...(results.samples["muster-worker"] || results.samples["floor-worker"]
+      ? [check(
+        "worker install (issue 14) faster than the floor that runs pip on every host",
+        ratio(results, "muster-worker", "floor-worker", n),
+        (v) => v < 1,
+        "%× the floor",
+      )]
+      : []),
+    "",
+  ];
+}
+
+/** What the worker rows measure, when there are any. */
+function workerWorkload(results: BenchResults): string[] {
+  if (!results.samples["muster-worker"] && !results.samples["floor-worker"]) return [];
+  const built = results.sdkBuildSeconds === undefined
+    ? ""
+    : ` (${seconds(results.sdkBuildSeconds)} s on the first fleet size)`;
+  return [
+    "Worker rows (issue 14): the same fleets with the profiles worker + cache: 4 binaries of the same size " +
+    "(flame-executor-manager, flmping-service, flmexec-service, flame-object-cache), the same files, 2 units, " +
+    "plus the Python SDK `flamepy` in `sdk/python` (its wheel kept in `sdk/wheels`), checked to import as the " +
+    "flame user. The floor runs the host's pip (`--no-index --no-deps --no-compile --target`) on every host; " +
+    "muster unpacks the `pip --target` tarball it made once on the controller. The wheel and that tarball are " +
+    `built before the measurement${built}, as cargo's binaries are.`,
     "",
   ];
 }
@@ -187,7 +222,10 @@ function equivalence(results: BenchResults): string[] {
   const lines = ["## Same end state", ""];
   lines.push(
     "After each tool's first fresh install on each fleet size, the first host's state (flame account, every path under the " +
-      "prefix and the units with type, mode, owner and SHA-256) compared with muster's:",
+      "prefix and the units with type, mode, owner and SHA-256) compared with muster's" +
+      (results.equivalence["floor-worker"]
+        ? " fresh install (the worker floor's with muster's worker install):"
+        : ":"),
     "",
   );
   for (const [scenario, diff] of entries) {

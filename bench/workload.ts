@@ -223,9 +223,13 @@ export async function stageHost(
 /**
  * Grows the built binaries `names` in `source.binDir` that `prepareSource()` left as cargo
  * built them (those of other profiles than `PROFILES`) to `source.binarySize`, with the same
- * padding; binaries already grown are left alone.
+ * `padding`; binaries already grown are left alone.
  */
-export async function growBinaries(source: Source, names: string[]): Promise<void> {
+export async function growBinaries(
+  source: Source,
+  names: string[],
+  padding: Padding = "realistic",
+): Promise<void> {
   for (const name of names) {
     const path = `${source.binDir}/${name}`;
     const built = await Deno.readFile(path);
@@ -235,7 +239,8 @@ export async function growBinaries(source: Source, names: string[]): Promise<voi
     }
     const padded = new Uint8Array(source.binarySize);
     padded.set(built);
-    padded.set(noise(source.binarySize - built.length, seedOf(name)), built.length);
+    const grow = padding === "random" ? noise : releaseLike;
+    padded.set(grow(source.binarySize - built.length, seedOf(name)), built.length);
     // cargo hard-links target/release/X to deps/: replace the link, never write through it.
     await Deno.remove(path);
     await Deno.writeFile(path, padded, { mode: 0o755 });
