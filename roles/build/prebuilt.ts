@@ -49,6 +49,7 @@ export async function prebuiltTarget(
         join(tmp, "t"),
         wheel,
       ]);
+      await dropDirectUrl(join(tmp, "t"));
       // Reproducible: sorted names, fixed times and owners, gzip without a timestamp.
       await run("sh", [
         "-c",
@@ -62,4 +63,26 @@ export async function prebuiltTarget(
     }
   }
   return { name: "target.tar.gz", path, ...await sha256File(path) };
+}
+
+/**
+ * Removes what pip records of where it installed from (PEP 610's `direct_url.json`, and its
+ * line in `RECORD`): the wheel's path in this controller's cache, which would make the
+ * tarball's bytes depend on the controller and tell every host a path of the controller's.
+ * An installed distribution is the same without it (`pip` then just shows no URL).
+ */
+export async function dropDirectUrl(target: string): Promise<void> {
+  for await (const entry of Deno.readDir(target)) {
+    if (!entry.isDirectory || !entry.name.endsWith(".dist-info")) continue;
+    const info = join(target, entry.name);
+    const removed = await Deno.remove(join(info, "direct_url.json")).then(() => true, (error) => {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    });
+    if (!removed) continue;
+    const record = join(info, "RECORD");
+    const lines = (await Deno.readTextFile(record).catch(() => "")).split("\n");
+    const kept = lines.filter((line) => !line.startsWith(`${entry.name}/direct_url.json,`));
+    if (kept.length !== lines.length) await Deno.writeTextFile(record, kept.join("\n"));
+  }
 }

@@ -9,8 +9,9 @@ const FIXTURE = fileURLToPath(new URL("../../tests/fixtures/flame", import.meta.
 
 Deno.test("a pure wheel is installed once on the controller, and hosts unpack it instead of running pip", async () => {
   const cache = await Deno.makeTempDir({ prefix: "muster-wheels-" });
+  const elsewhere = await Deno.makeTempDir({ prefix: "muster-other-controller-" });
   try {
-    const build = () =>
+    const build = (wheelCache = cache) =>
       prepareArtifacts({
         srcDir: FIXTURE,
         srcRepo: "",
@@ -20,13 +21,17 @@ Deno.test("a pure wheel is installed once on the controller, and hosts unpack it
         dryRun: false,
         binaries: [],
         wheels: [{ name: "flamepy", dir: "sdk/python" }],
-        wheelCache: cache,
+        wheelCache,
         emit: () => {},
       });
     const first = await build();
     const prebuilt = first.wheels.get("flamepy")!.prebuilt!;
     const list = await new Deno.Command("tar", { args: ["-tzf", prebuilt.path], stdout: "piped" }).output();
-    ok(new TextDecoder().decode(list.stdout).split("\n").includes("./flamepy/__init__.py"));
+    const names = new TextDecoder().decode(list.stdout).split("\n");
+    ok(names.includes("./flamepy/__init__.py"));
+    // Nothing in it says where the controller keeps its wheels (pip's direct_url.json).
+    assertEquals(names.filter((name) => name.endsWith("direct_url.json")), []);
+    assertEquals((await build(elsewhere)).wheels.get("flamepy")!.prebuilt!.sha256, prebuilt.sha256);
     // Reproducible: the same wheel gives the same bytes, so a rerun uploads nothing new.
     await Deno.remove(prebuilt.path);
     assertEquals((await build()).wheels.get("flamepy")!.prebuilt!.sha256, prebuilt.sha256);
@@ -42,5 +47,6 @@ Deno.test("a pure wheel is installed once on the controller, and hosts unpack it
     assertEquals(scripts.some((script) => /pip install/.test(script)), false);
   } finally {
     await Deno.remove(cache, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
   }
 });
