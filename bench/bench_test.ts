@@ -126,10 +126,11 @@ Deno.test("renderTable() shows times, ratios, RSS, targets and equivalence", () 
   match(table, /load average \(1\/5\/15 min\) at start 1\.00 \/ 2\.00 \/ 3\.00/);
   match(table, /\| \*\*muster install\*\*, fresh \| – \| 12\.0 \(1 run\) \|/);
   match(table, /\| muster fresh \/ `tar \\\| ssh` floor \| – \| 1\.20× \|/);
-  match(table, /\*\*met\*\*: fresh install at most 1\.5× the `tar \| ssh` floor: 1\.20×/);
-  match(table, /\*\*met\*\*: fresh install at least 10× faster than tuned Ansible: 16\.67× faster/);
-  match(table, /\*\*NOT met\*\*: no-op rerun at most 3× the `ssh true` floor: 4\.00×/);
-  match(table, /\*\*met\*\*: controller peak RSS at most 200 MB: 150\.00 MB/);
+  match(table, /\*\*met\*\*: 30 hosts: fresh install at most 1\.25× the `tar \| ssh` floor: 1\.20×/);
+  match(table, /- not measured: 1 hosts: fresh install at most 1\.25×/);
+  match(table, /\*\*met\*\*: 30 hosts: tuned Ansible at least 15× slower than muster fresh: 16\.67×/);
+  match(table, /\*\*NOT met\*\*: 30 hosts: no-op rerun at most 1\.5× the `ssh true` floor: 4\.00×/);
+  match(table, /\*\*met\*\*: 30 hosts: controller peak RSS at most 200 MB: 150\.00 MB/);
   match(table, /floor: `tar \\\| ssh` \+ `sh` install, all hosts at once: identical/);
   match(table, /Ansible, tuned, fresh: differs/);
   match(table, /## Errors\n\n- 10 hosts: muster fresh on 10 hosts: exit 3\n/);
@@ -179,9 +180,9 @@ Deno.test("renderTable() shows the worker rows, their ratios, target and end sta
   match(table, /built before the measurement \(0\.75 s on the first fleet size\)/);
   match(
     table,
-    /\*\*met\*\*: worker install \(issue 14\) faster than the floor that runs pip on every host: 0\.80×/,
+    /\*\*met\*\*: 10 hosts: worker install faster than the floor that runs pip on every host: 0\.80×/,
   );
-  match(table, /\*\*NOT met\*\*: controller peak RSS at most 200 MB: 210\.00 MB/);
+  match(table, /\*\*NOT met\*\*: 10 hosts: controller peak RSS at most 200 MB: 210\.00 MB/);
   match(table, /## muster's peak RSS[^#]*\| \*\*muster install\*\*, fresh, worker [^|]* \| 210 \|/);
   match(table, /the worker floor's with muster's worker install\):\n\n- worker floor: [^\n]*: differs/);
 
