@@ -50,7 +50,7 @@ floor that runs pip on every host), and writes a Markdown table (needs root, lik
   --ansible-max-hosts N  measure Ansible only on fleets of at most N hosts (default 30)
   --binary-mib N       size of each binary in MiB (default 8, at least 1)
   --padding KIND       what grows them: realistic (compresses as release binaries do, to
-                       about 42% with gzip) or random (incompressible); default realistic
+                       about 47% with gzip) or random (incompressible); default realistic
   --first-octet N      hosts on 127.0.0.N and up (default 101, or 255 minus the largest fleet
                        when that is lower; the tests use 11-30 and more: see tests/fleet)
   --out FILE           Markdown output (default bench/results/latest.md)

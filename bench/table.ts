@@ -187,7 +187,12 @@ function targets(results: BenchResults): string[] {
         "%×",
       ),
       ...(ansible === undefined ? [] : [
-        check(`${n} hosts: tuned Ansible at least 15× slower than muster fresh`, ansible, (v) => v >= 15, "%×"),
+        check(
+          `${n} hosts: tuned Ansible at least 15× slower than muster fresh`,
+          ansible,
+          (v) => v >= 15,
+          "%×",
+        ),
       ]),
       ...(worker
         ? [check(
