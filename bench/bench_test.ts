@@ -95,17 +95,19 @@ Deno.test("timeCell() shows the median, the range and a run count that differs",
   assertEquals(timeCell(undefined, 3), "–");
 });
 
+/** The machine of the rendered tables. */
+const MACHINE: BenchResults["machine"] = {
+  date: "2026-01-01T00:00:00Z",
+  cpus: 2,
+  cpuModel: "Test CPU",
+  memoryGib: 8,
+  loadAtStart: [1, 2, 3],
+  versions: {},
+};
+
 Deno.test("renderTable() shows times, ratios, RSS, targets and equivalence", () => {
   const results: BenchResults = {
-    machine: {
-      date: "2026-01-01T00:00:00Z",
-      cpus: 2,
-      cpuModel: "Test CPU",
-      memoryGib: 8,
-      loadAtStart: [1, 2, 3],
-      loadAtEnd: [1.5, 2, 3],
-      versions: { Deno: "2.9.6" },
-    },
+    machine: { ...MACHINE, loadAtEnd: [1.5, 2, 3], versions: { Deno: "2.9.6" } },
     hosts: [1, 30],
     runs: 3,
     binaryBytes: 8 * 2 ** 20,
@@ -146,14 +148,7 @@ Deno.test("referenceOf() compares the worker floor with muster's worker install,
 
 Deno.test("renderTable() shows the worker rows, their ratios, target and end state only when measured", () => {
   const results: BenchResults = {
-    machine: {
-      date: "2026-01-01T00:00:00Z",
-      cpus: 2,
-      cpuModel: "Test CPU",
-      memoryGib: 8,
-      loadAtStart: [1, 2, 3],
-      versions: {},
-    },
+    machine: MACHINE,
     hosts: [10],
     runs: 1,
     binaryBytes: 8 * 2 ** 20,
