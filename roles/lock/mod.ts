@@ -15,7 +15,7 @@ import { currentMarker } from "../release/store.ts";
 
 /** Where muster keeps its state on a host: /var/lib/muster as root, else the user's state directory. */
 export const STATE_DIR =
-  `"$(if [ "$(id -u)" = 0 ]; then echo /var/lib/muster; else echo "\${XDG_STATE_HOME:-$HOME/.local/state}/muster"; fi)"`;
+  `"$(if [ "\${muster_uid:-$(id -u)}" = 0 ]; then echo /var/lib/muster; else echo "\${XDG_STATE_HOME:-$HOME/.local/state}/muster"; fi)"`;
 
 /** Who holds (or asks for) a lock: written into the lock file and the audit trail. */
 export interface Holder {

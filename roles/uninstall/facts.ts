@@ -49,7 +49,7 @@ export function installationFact(prefix: string, app: App): Fact<Installation> {
     sh`find ${bin} -mindepth 1 -maxdepth 1 -printf '%y %f\\0' | base64 -w0; echo`,
     sh`printf 'markers:'; [ -L ${prefix} ] || for m in ${markers.map(marker)}; do ` +
     sh`[ -e "$m" ] && [ ! -L "$m" ] && printf '%s\\0' "$m"; done | base64 -w0; echo`,
-    sh`printf 'foreign:'; [ "$(id -u)" = 0 ] || { [ -d ${prefix} ] && [ ! -L ${prefix} ] && ` +
+    sh`printf 'foreign:'; [ "\${muster_uid:-$(id -u)}" = 0 ] || { [ -d ${prefix} ] && [ ! -L ${prefix} ] && ` +
     sh`find ${prefix} -xdev ! -user "$(id -u)" -print -quit | tr -d '\\n' | base64 -w0; }; echo`,
     sh`printf 'writable:'; [ -w ${prefix} ] && [ -w ${parent} ] && printf yes; echo`,
   ].join("\n");

@@ -120,6 +120,8 @@ export function applyScript(
     "set -e",
     ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
+    // Who runs the script, asked once: steps that also run alone say "${muster_uid:-$(id -u)}".
+    "muster_uid=$(id -u)",
     "muster_step=-1",
     // The clock is the host's uptime where /proc has it (read by the shell itself: no
     // process per step), else `date`.

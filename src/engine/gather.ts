@@ -12,7 +12,8 @@ export function gatherScript(facts: Fact<unknown>[], nonce: string): string {
     `( ${fact.command}\n) 2>/dev/null\n` +
     `printf '\\n%s %s\\n' ${marker(nonce, "rc")} "$?"`
   );
-  return parts.join("\n") + "\n";
+  // Who gathers, asked once for every fact that needs it ("${muster_uid:-$(id -u)}").
+  return "muster_uid=$(id -u)\n" + parts.join("\n") + "\n";
 }
 
 /** Splits the output of `gatherScript` into raw outputs by fact key. */

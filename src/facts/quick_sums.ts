@@ -26,7 +26,7 @@ export interface RecordOptions {
 function recordVar(name: string, options: RecordOptions): string {
   if (options.dir) return sh`muster_record=${`${options.dir}/${name}`}`;
   return sh`muster_record=/var/lib/muster/checksums/${name}; ` +
-    sh`[ "$(id -u)" = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
+    sh`[ "\${muster_uid:-$(id -u)}" = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
 }
 
 /**

@@ -401,9 +401,11 @@ class SshTransport implements Transport {
     const mode = (options.mode ?? 0o600).toString(8);
     const parent = quote(posix.dirname(remotePath));
     const write = options.packed ? unpackCommand(options.packed) : "cat";
-    // test is the shell's own: mkdir runs only for the first file of a directory.
-    const command = `umask 077; { [ -d ${parent} ] || mkdir -p -- ${parent}; } && ${write} > ${path} && ` +
-      `chmod ${mode} -- ${path}`;
+    // test is the shell's own: mkdir runs only for the first file of a directory. A new file
+    // of mode 0600 is made so by the umask: the writer replaces the shell, no chmod follows.
+    const written = `${write} > ${path} && chmod ${mode} -- ${path}`;
+    const command = `umask 077; { [ -d ${parent} ] || mkdir -p -- ${parent}; } && ` +
+      (mode === "600" ? `if [ -e ${path} ]; then ${written}; else exec ${write} > ${path}; fi` : written);
     let file: Deno.FsFile | undefined;
     if (typeof source === "string") {
       try {
