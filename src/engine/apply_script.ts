@@ -76,33 +76,30 @@ export function applyScript(
   for (const op of units.flatMap((unit) => unit.changes.flatMap((change) => change.ops))) {
     if (op.kind === "upload") usesLeft.set(op.sha256, (usesLeft.get(op.sha256) ?? 0) + 1);
   }
-  const fill = (op: Extract<Op, { kind: "upload" }>): string => {
+  const fill = (op: Extract<Op, { kind: "upload" }>): "move" | "copy" => {
     const left = usesLeft.get(op.sha256)! - 1;
     usesLeft.set(op.sha256, left);
     return left === 0 && !inPlace(op) ? "move" : "copy";
   };
   units.forEach((unit, index) => {
     body.push(`muster_step=${index}; muster_mark ${index}`);
+    // Uploads in a row are placed together: a few processes for the lot, not four a file.
+    let group: Extract<Op, { kind: "upload" }>[] = [];
+    const flush = () => {
+      if (group.length) body.push(placeScript(group.map((op) => ({ op, from: staged(op), fill: fill(op) }))));
+      group = [];
+    };
     for (const change of unit.changes) {
       for (const op of change.ops) {
-        if (op.kind === "sh") {
-          body.push(op.script);
+        if (op.kind === "upload") {
+          group.push(op);
           continue;
         }
-        const from = staged(op);
-        body.push(
-          [
-            "muster_put",
-            quote(from),
-            quote(op.dest),
-            quote(op.mode.toString(8).padStart(4, "0")),
-            quote(op.owner ?? ""),
-            quote(op.group ?? ""),
-            fill(op),
-          ].join(" "),
-        );
+        flush();
+        body.push(op.script);
       }
     }
+    flush();
   });
   const rollbacks = units
     .map((unit, index) =>
@@ -137,13 +134,8 @@ export function applyScript(
     `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
     // Under SELinux a moved file would keep /tmp's label, which systemd may not execute.
     "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1",
-    "muster_put() {",
-    '  muster_tmp="$2.muster-tmp"',
-    '  if [ "$6" = move ] && [ -n "$muster_movable" ]; then muster_fill="mv -f"; else muster_fill=cp; fi',
-    '  { $muster_fill -- "$1" "$muster_tmp" && chmod "$3" "$muster_tmp" &&',
-    '    { [ -z "$4" ] || chown "$4:$5" "$muster_tmp"; } && mv -f -- "$muster_tmp" "$2"; } ||',
-    '    { rm -f -- "$muster_tmp"; return 1; }',
-    "}",
+    // A staged file's last use is moved beside its target (a rename, when on its filesystem), others copied.
+    'muster_fill() { if [ "$3" = move ] && [ -n "$muster_movable" ]; then mv -f -- "$1" "$2"; else cp -- "$1" "$2"; fi; }',
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
@@ -198,6 +190,37 @@ export function stepDurations(outcome: ApplyOutcome): Map<number, number> {
     if (next !== undefined) out.set(unit, Math.max(0, next - started));
   });
   return out;
+}
+
+/**
+ * Shell that puts files in place atomically: each is first written beside its target
+ * (`TARGET.muster-tmp`: moved there from the stage, or copied), then given its mode and
+ * owner (one chmod per mode, one chown per owner for all of them), then renamed over its
+ * target. If any of it fails, the files written beside are removed and nothing is replaced.
+ */
+export function placeScript(
+  files: { op: Extract<Op, { kind: "upload" }>; from: string; fill: "move" | "copy" }[],
+): string {
+  const tmp = (op: Extract<Op, { kind: "upload" }>) => `${op.dest}.muster-tmp`;
+  const byMode = new Map<string, string[]>();
+  const byOwner = new Map<string, string[]>();
+  for (const { op } of files) {
+    const mode = op.mode.toString(8).padStart(4, "0");
+    byMode.set(mode, [...(byMode.get(mode) ?? []), tmp(op)]);
+    if (op.owner) {
+      const owner = `${op.owner}:${op.group ?? ""}`;
+      byOwner.set(owner, [...(byOwner.get(owner) ?? []), tmp(op)]);
+    }
+  }
+  const steps = [
+    ...files.map(({ op, from, fill }) => `muster_fill ${quote(from)} ${quote(tmp(op))} ${fill}`),
+    ...[...byMode].map(([mode, paths]) => `chmod ${mode} -- ${paths.map(quote).join(" ")}`),
+    ...[...byOwner].map(([owner, paths]) => `chown ${quote(owner)} -- ${paths.map(quote).join(" ")}`),
+    ...files.map(({ op }) => `mv -f -- ${quote(tmp(op))} ${quote(op.dest)}`),
+  ];
+  return `{ ${steps.join(" &&\n  ")}; } ||\n  { rm -f -- ${
+    files.map(({ op }) => quote(tmp(op))).join(" ")
+  }; false; }`;
 }
 
 /**

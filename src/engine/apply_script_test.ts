@@ -117,6 +117,41 @@ Deno.test("applyScript() renames a staged file into its last place, and never mo
   }
 });
 
+Deno.test("applyScript() places uploads in a row together: all of them, or none if one fails", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a`, "old a");
+    const put = (source: string, dest: string, mode: number) => ({
+      kind: "upload" as const,
+      source: `${dir}/${source}`,
+      sha256: source,
+      dest: `${dir}/${dest}`,
+      mode,
+    });
+    await Deno.writeTextFile(`${dir}/new-a`, "new a");
+    await Deno.writeTextFile(`${dir}/new-b`, "new b");
+    const script = (second: string) =>
+      applyScript([{
+        changes: [{ action: "change", target: "a", ops: [put("new-a", "a", 0o640)] }, {
+          action: "create",
+          target: "b",
+          ops: [put(second, "b", 0o700)],
+        }],
+      }], { nonce: "n", stage: `${dir}/stage`, localSources: true }).script;
+    const failed = await run(script("missing"));
+    assertEquals(failed.code === 0, false);
+    assertEquals(await Deno.readTextFile(`${dir}/a`), "old a", "nothing replaced when one file fails");
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".muster-tmp")), []);
+    const done = await run(script("new-b"));
+    assertEquals(done.code, 0, done.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/a`), "new a");
+    assertEquals((await Deno.stat(`${dir}/a`)).mode! & 0o777, 0o640);
+    assertEquals((await Deno.stat(`${dir}/b`)).mode! & 0o777, 0o700);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("applyScript() writes small texts itself, byte for byte, instead of uploading them", async () => {
   const dir = await Deno.makeTempDir();
   try {
