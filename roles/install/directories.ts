@@ -24,13 +24,15 @@ export function directoriesStep(spec: AppSpec): Step {
       for (const dir of dirs) {
         const state = found.get(dir.path);
         if (!state) {
-          created.push(dir);
+          // The first directory created carries the commands that create them all (see
+          // createOps); the others say so, as a comment, so that none looks like a change left undone.
           changes.push({
             action: "create",
             target: `${dir.path}/`,
             detail: `mode ${modeText(dir.mode)}${owner ? `, owner ${owner}` : ""}`,
-            ops: [],
+            ops: created.length ? [shOp("# made with the first directory created above")] : [],
           });
+          created.push(dir);
         } else if (state.type !== "directory") {
           throw new InstallError(`${dir.path} exists and is not a directory (${state.type})`, {
             hint: "move it out of the way, or install elsewhere with --prefix",
@@ -40,8 +42,7 @@ export function directoriesStep(spec: AppSpec): Step {
           if (change) changes.push(change);
         }
       }
-      // The first directory created carries the commands that create them all.
-      changes.find((change) => change.action === "create")?.ops.push(...createOps(created, owner));
+      changes.find((change) => change.action === "create")?.ops.unshift(...createOps(created, owner));
       return changes;
     },
   };

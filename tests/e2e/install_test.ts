@@ -57,6 +57,8 @@ Deno.test("install end to end on a test fleet", async (t) => {
       const result = await run(["-l", "host1", "--prefix", "/tmp/x/flame", "--enable"]);
       expectExit(result, 0);
       assertEquals(result.report!.summary.changed, 1);
+      // Every change was made: nothing is left over as a warning.
+      assertEquals(result.report!.hosts[0].steps.flatMap((step) => step.warnings ?? []), []);
       const stat = await h1.sh(
         `cd /tmp/x/flame && for d in ${Object.keys(MODES).map((d) => `'${d || "."}'`).join(" ")}; do ` +
           `stat -c '%n %a %U:%G' "$d"; done`,
