@@ -12,11 +12,11 @@ import type { Packing } from "../transport/packing.ts";
 import type { Step } from "../engine/step.ts";
 import type { App } from "../app/app.ts";
 import type { Artifacts } from "../app/artifacts.ts";
-import { type AppSpec, appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
+import type { AppSpec, SpecFlags } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import { type CommonOptions, gatedMaxFailPercent } from "./options.ts";
-import { appOf, loadTargets } from "./targets.ts";
+import { startCommand } from "./targets.ts";
 
 /** Options of `install` (and of `status`, which plans the same install). */
 export interface InstallOptions extends CommonOptions, SpecFlags {
@@ -106,12 +106,8 @@ export function buildOptions(app: App, specs: AppSpec[], options: InstallOptions
  * the wanted state concurrently; with `dryRun`, only plans. Returns the run report.
  */
 export async function install(options: InstallOptions, command = "install"): Promise<RunReport> {
-  const startedAt = new Date();
-  const emit = options.emit ?? ((_: RunEvent) => {});
-  const app = await appOf(options);
-  const { inventory, targets } = await loadTargets(options);
-  const stamp = stampOf(startedAt);
-  const specs = targets.map((target) => appSpec(app, inventory, target, options, { stamp }));
+  const { startedAt, emit, app, targets, specs: specsOf } = await startCommand(options);
+  const specs = specsOf();
   if (targets.length === 0) return buildReport(command, { dryRun: options.dryRun ?? false, startedAt }, []);
   const artifacts = await prepareArtifacts(buildOptions(app, specs, { ...options, emit }));
   try {

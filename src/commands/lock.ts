@@ -13,16 +13,15 @@ import {
   lockReleaseStep,
   lockStep,
 } from "../../roles/lock/mod.ts";
-import type { RunEvent } from "../engine/events.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
 import type { App } from "../app/app.ts";
-import { type AppSpec, appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
+import type { AppSpec, SpecFlags } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import type { CommonOptions } from "./options.ts";
-import { appOf, loadTargets } from "./targets.ts";
+import { startCommand } from "./targets.ts";
 
 export type { AuditEntry, FoundLock, Holder };
 
@@ -84,12 +83,8 @@ export async function queryHosts<T>(
   steps: (spec: AppSpec) => { steps: Step[]; read: () => T | undefined },
   field: string,
 ): Promise<RunReport> {
-  const startedAt = new Date();
-  const emit = options.emit ?? ((_: RunEvent) => {});
-  const app = await appOf(options);
-  const { inventory, targets } = await loadTargets(options);
-  const stamp = stampOf(startedAt);
-  const queries = targets.map((target) => steps(appSpec(app, inventory, target, options, { stamp })));
+  const { startedAt, emit, targets, specs } = await startCommand(options);
+  const queries = specs().map(steps);
   const outcome = await runJobs(
     targets.map((target, i) => ({ connection: target.connection, steps: queries[i].steps })),
     { ...options, dryRun: true, emit, unreachableExitCode: 1, connect: connectorFor(options) },
@@ -145,15 +140,11 @@ export function lockStatus(options: CommonOptions & SpecFlags): Promise<RunRepor
 export async function lockRelease(
   options: CommonOptions & SpecFlags & { dryRun?: boolean },
 ): Promise<RunReport> {
-  const startedAt = new Date();
-  const emit = options.emit ?? ((_: RunEvent) => {});
-  const app = await appOf(options);
-  const { inventory, targets } = await loadTargets(options);
-  const stamp = stampOf(startedAt);
+  const { startedAt, emit, app, targets, specs } = await startCommand(options);
   const outcome = await runJobs(
-    targets.map((target) => ({
-      connection: target.connection,
-      steps: [lockReleaseStep(app, appSpec(app, inventory, target, options, { stamp }).prefix)],
+    specs().map((spec, i) => ({
+      connection: targets[i].connection,
+      steps: [lockReleaseStep(app, spec.prefix)],
     })),
     {
       ...options,

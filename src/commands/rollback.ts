@@ -6,15 +6,14 @@
 import { releasesFact, releasesOf } from "../../roles/release/mod.ts";
 import { restartStep, rollbackStep } from "../../roles/release/rollback.ts";
 import type { Release } from "../../roles/release/store.ts";
-import type { RunEvent } from "../engine/events.ts";
 import type { RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
-import { appSpec, type SpecFlags, stampOf } from "../app/spec.ts";
+import type { SpecFlags } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import { queryHosts, runLock } from "./lock.ts";
 import { type CommonOptions, gatedMaxFailPercent } from "./options.ts";
-import { appOf, loadTargets } from "./targets.ts";
+import { startCommand } from "./targets.ts";
 
 export type { Release };
 
@@ -33,14 +32,10 @@ export interface RollbackOptions extends CommonOptions, SpecFlags {
  * starts after a failure unless `maxFailPercent` allows it.
  */
 export async function rollback(options: RollbackOptions): Promise<RunReport> {
-  const startedAt = new Date();
-  const emit = options.emit ?? ((_: RunEvent) => {});
-  const app = await appOf(options);
-  const { inventory, targets } = await loadTargets(options);
-  const stamp = stampOf(startedAt);
+  const { startedAt, emit, app, targets, specs } = await startCommand(options);
   const lock = runLock(app, "rollback", options, startedAt);
-  const jobs = targets.map((target) => {
-    const spec = appSpec(app, inventory, target, options, { stamp });
+  const jobs = specs().map((spec, i) => {
+    const target = targets[i];
     return {
       connection: target.connection,
       steps: [

@@ -2,17 +2,16 @@ import { prepareArtifacts } from "../../roles/build/mod.ts";
 import { attributesChange, ownerOf } from "../../roles/install/context.ts";
 import type { Change } from "../engine/change.ts";
 import { MusterError } from "../engine/errors.ts";
-import type { RunEvent } from "../engine/events.ts";
 import type { HostResult, RunReport } from "../engine/result.ts";
 import { runJobs } from "../engine/run.ts";
 import type { Step } from "../engine/step.ts";
 import { pathsFact } from "../facts/files.ts";
 import type { Artifact, Artifacts } from "../app/artifacts.ts";
-import { type AppSpec, appSpec, stampOf } from "../app/spec.ts";
+import type { AppSpec } from "../app/spec.ts";
 import { buildReport } from "../report/report.ts";
 import { connectorFor } from "./connect.ts";
 import { buildNeeds, buildOptions, type InstallOptions, installPlaybook } from "./install.ts";
-import { appOf, loadTargets } from "./targets.ts";
+import { startCommand } from "./targets.ts";
 
 /** Exit codes of `status`. */
 export const StatusExit = {
@@ -71,13 +70,8 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
 }
 
 async function statusOf(options: StatusOptions): Promise<StatusReport> {
-  const startedAt = new Date();
-  const emit = options.emit ?? ((_: RunEvent) => {});
-  const app = await appOf(options);
-  const { inventory, targets } = await loadTargets(options);
-  const stamp = stampOf(startedAt);
-  const flags = { ...options, clean: false };
-  const specs = targets.map((target) => appSpec(app, inventory, target, flags, { stamp }));
+  const { startedAt, emit, app, targets, specs: specsOf } = await startCommand(options);
+  const specs = specsOf({ ...options, clean: false });
   if (targets.length === 0) {
     const report = buildReport("status", { dryRun: true, startedAt }, []);
     return { ...report, drift: { inSync: [], drifted: [], failed: [], changes: 0, checksums: false } };

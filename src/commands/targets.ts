@@ -8,7 +8,8 @@ import type { Inventory, InventoryHost } from "../inventory/types.ts";
 import type { Connection } from "../transport/transport.ts";
 import type { App } from "../app/app.ts";
 import { loadApp } from "../app/load.ts";
-import type { Target } from "../app/spec.ts";
+import { type AppSpec, appSpec, type SpecFlags, stampOf, type Target } from "../app/spec.ts";
+import type { Emit } from "../engine/events.ts";
 import type { CommonOptions } from "./options.ts";
 
 export type { Target };
@@ -81,6 +82,36 @@ export function usableConnectionOf(
       unusable: error,
     };
   }
+}
+
+/** What a command on the app's hosts starts from. */
+export interface CommandStart {
+  /** When the command started: its report's start, and the stamp of its specs. */
+  startedAt: Date;
+  /** The command's listener; without one, events are dropped. */
+  emit: Emit;
+  app: App;
+  inventory: Inventory;
+  targets: Target[];
+  /** Each target's wanted state, from the command's options or from `flags` where they differ. */
+  specs(flags?: SpecFlags): AppSpec[];
+}
+
+/** Starts a command on the app's hosts: its clock, its listener, the app and the selected targets. */
+export async function startCommand(options: CommonOptions & SpecFlags): Promise<CommandStart> {
+  const startedAt = new Date();
+  const emit: Emit = options.emit ?? (() => {});
+  const app = await appOf(options);
+  const { inventory, targets } = await loadTargets(options);
+  const stamp = stampOf(startedAt);
+  return {
+    startedAt,
+    emit,
+    app,
+    inventory,
+    targets,
+    specs: (flags = options) => targets.map((target) => appSpec(app, inventory, target, flags, { stamp })),
+  };
 }
 
 /** The application a command works on (`--app`, default `flame`). */
