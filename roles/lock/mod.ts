@@ -7,7 +7,7 @@
  */
 import { shOp } from "../../src/engine/change.ts";
 import { UsageError } from "../../src/engine/errors.ts";
-import type { Fact } from "../../src/engine/fact.ts";
+import { type Fact, HOST_UID } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import type { App } from "../../src/app/app.ts";
 import { quote, raw, sh } from "../../src/transport/quote.ts";
@@ -15,7 +15,7 @@ import { currentMarker } from "../release/store.ts";
 
 /** Where muster keeps its state on a host: /var/lib/muster as root, else the user's state directory. */
 export const STATE_DIR =
-  `"$(if [ "\${muster_uid:-$(id -u)}" = 0 ]; then echo /var/lib/muster; else echo "\${XDG_STATE_HOME:-$HOME/.local/state}/muster"; fi)"`;
+  `"$(if [ ${HOST_UID} = 0 ]; then echo /var/lib/muster; else echo "\${XDG_STATE_HOME:-$HOME/.local/state}/muster"; fi)"`;
 
 /** Who holds (or asks for) a lock: written into the lock file and the audit trail. */
 export interface Holder {

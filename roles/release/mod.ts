@@ -184,6 +184,7 @@ export function switchStep(spec: AppSpec, artifacts: Artifacts, options: Release
       const older = state.releases.filter((release) => release.id !== wanted.id && release.id !== installed);
       const kept = installed ? [installed, ...older.map((release) => release.id)] : older.map((r) => r.id);
       const prune = kept.slice(keep);
+      const record = recordScript(spec.prefix, wanted, spec.app.name);
       const change: Change = {
         action: installed ? "change" : "create",
         target: "release",
@@ -192,9 +193,7 @@ export function switchStep(spec: AppSpec, artifacts: Artifacts, options: Release
           shOp(storeScript(spec.prefix, wanted)),
           shOp(sh`printf '%s\\n' ${wanted.id} > ${`${releasesDir(spec.prefix)}/current`}`),
           // Linking the files into the store changed their ctime: record them as they are now.
-          ...(recordScript(spec.prefix, wanted, spec.app.name)
-            ? [shOp(recordScript(spec.prefix, wanted, spec.app.name))]
-            : []),
+          ...(record ? [shOp(record)] : []),
           ...(prune.length ? [shOp(pruneScript(spec.prefix, prune))] : []),
         ],
       };

@@ -1,6 +1,6 @@
-import type { Fact } from "../../src/engine/fact.ts";
+import { type Fact, HOST_UID } from "../../src/engine/fact.ts";
 import type { App } from "../../src/app/app.ts";
-import { sh } from "../../src/transport/quote.ts";
+import { raw, sh } from "../../src/transport/quote.ts";
 
 /** A directory entry: its name and `find -printf %y` type (`d`, `f`, `l`, ...). */
 export interface Entry {
@@ -49,8 +49,8 @@ export function installationFact(prefix: string, app: App): Fact<Installation> {
     sh`find ${bin} -mindepth 1 -maxdepth 1 -printf '%y %f\\0' | base64 -w0; echo`,
     sh`printf 'markers:'; [ -L ${prefix} ] || for m in ${markers.map(marker)}; do ` +
     sh`[ -e "$m" ] && [ ! -L "$m" ] && printf '%s\\0' "$m"; done | base64 -w0; echo`,
-    sh`printf 'foreign:'; [ "\${muster_uid:-$(id -u)}" = 0 ] || { [ -d ${prefix} ] && [ ! -L ${prefix} ] && ` +
-    sh`find ${prefix} -xdev ! -user "$(id -u)" -print -quit | tr -d '\\n' | base64 -w0; }; echo`,
+    sh`printf 'foreign:'; [ ${raw(HOST_UID)} = 0 ] || { [ -d ${prefix} ] && [ ! -L ${prefix} ] && ` +
+    sh`find ${prefix} -xdev ! -user ${raw(HOST_UID)} -print -quit | tr -d '\\n' | base64 -w0; }; echo`,
     sh`printf 'writable:'; [ -w ${prefix} ] && [ -w ${parent} ] && printf yes; echo`,
   ].join("\n");
   return {

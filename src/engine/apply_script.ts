@@ -1,5 +1,6 @@
 import { quote } from "../transport/quote.ts";
 import type { Change, Op } from "./change.ts";
+import { ASK_HOST_UID } from "./fact.ts";
 
 /** A step's changes as apply sees them. */
 export interface ApplyUnit {
@@ -117,8 +118,7 @@ export function applyScript(
     "set -e",
     ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
-    // Who runs the script, asked once: steps that also run alone say "${muster_uid:-$(id -u)}".
-    "muster_uid=$(id -u)",
+    ASK_HOST_UID,
     "muster_step=-1",
     // The clock is the host's uptime where /proc has it (read by the shell itself: no
     // process per step), else `date`.

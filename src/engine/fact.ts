@@ -11,6 +11,15 @@ export interface Fact<T> {
   parse(output: string, code: number): T;
 }
 
+/** Shell that asks the host once who its script runs as: the fact and apply scripts start with it. */
+export const ASK_HOST_UID = "muster_uid=$(id -u)";
+
+/**
+ * The uid a host's script runs as, as a quoted shell word: asked once by the script
+ * (`ASK_HOST_UID`), else, for a snippet run on its own, asked here.
+ */
+export const HOST_UID = '"${muster_uid:-$(id -u)}"';
+
 /** Read access to gathered facts. */
 export interface Facts {
   get<T>(fact: Fact<T>): T;

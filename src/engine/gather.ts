@@ -1,5 +1,5 @@
 import { quote } from "../transport/quote.ts";
-import type { Fact } from "./fact.ts";
+import { ASK_HOST_UID, type Fact } from "./fact.ts";
 
 /**
  * Composes the facts of a host into one shell script, so that they are gathered in a
@@ -12,8 +12,7 @@ export function gatherScript(facts: Fact<unknown>[], nonce: string): string {
     `( ${fact.command}\n) 2>/dev/null\n` +
     `printf '\\n%s %s\\n' ${marker(nonce, "rc")} "$?"`
   );
-  // Who gathers, asked once for every fact that needs it ("${muster_uid:-$(id -u)}").
-  return "muster_uid=$(id -u)\n" + parts.join("\n") + "\n";
+  return `${ASK_HOST_UID}\n${parts.join("\n")}\n`;
 }
 
 /** Splits the output of `gatherScript` into raw outputs by fact key. */

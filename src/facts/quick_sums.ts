@@ -4,8 +4,8 @@
  * whose record no longer matches is hashed again. A user cannot set ctime back, so a file
  * changed to the same size and mtime is still hashed, and its change found.
  */
-import type { Fact } from "../engine/fact.ts";
-import { sh } from "../transport/quote.ts";
+import { type Fact, HOST_UID } from "../engine/fact.ts";
+import { raw, sh } from "../transport/quote.ts";
 import { parseSha256 } from "./files.ts";
 
 /**
@@ -26,7 +26,7 @@ export interface RecordOptions {
 function recordVar(name: string, options: RecordOptions): string {
   if (options.dir) return sh`muster_record=${`${options.dir}/${name}`}`;
   return sh`muster_record=/var/lib/muster/checksums/${name}; ` +
-    sh`[ "\${muster_uid:-$(id -u)}" = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
+    sh`[ ${raw(HOST_UID)} = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
 }
 
 /**
