@@ -68,22 +68,9 @@ export async function prepareSource(
   const started = performance.now();
   await command("cargo", ["build", "--release", "--offline", "--quiet"], dir);
   const buildSeconds = (performance.now() - started) / 1000;
-  const binDir = `${dir}/target/release`;
-  for (const name of BINARIES) {
-    const path = `${binDir}/${name}`;
-    const built = await Deno.readFile(path);
-    if (built.length > binaryBytes) {
-      throw new Error(`Cannot pad ${path}: it is already ${built.length} bytes`);
-    }
-    const padded = new Uint8Array(binaryBytes);
-    padded.set(built);
-    const grow = padding === "random" ? noise : releaseLike;
-    padded.set(grow(binaryBytes - built.length, seedOf(name)), built.length);
-    // cargo hard-links target/release/X to deps/: replace the link, never write through it.
-    await Deno.remove(path);
-    await Deno.writeFile(path, padded, { mode: 0o755 });
-  }
-  return { dir, binDir, binarySize: binaryBytes, buildSeconds };
+  const source = { dir, binDir: `${dir}/target/release`, binarySize: binaryBytes, buildSeconds };
+  await growBinaries(source, BINARIES, padding);
+  return source;
 }
 
 /** `length` bytes of xorshift32 noise from `seed` (never 0): the same bytes on every run. */
@@ -222,9 +209,9 @@ export async function stageHost(
 }
 
 /**
- * Grows the built binaries `names` in `source.binDir` that `prepareSource()` left as cargo
- * built them (those of other profiles than `PROFILES`) to `source.binarySize`, with the same
- * `padding`; binaries already grown are left alone.
+ * Grows the built binaries `names` in `source.binDir` to `source.binarySize` with `padding`
+ * (`prepareSource()` grows the main workload's; the worker scenario, its own); binaries
+ * already grown are left alone.
  */
 export async function growBinaries(
   source: Source,
