@@ -8,6 +8,8 @@
 import type { Buffer } from "node:buffer";
 import { homedir } from "node:os";
 import { join, posix } from "node:path";
+// Before ssh2 loads: its chacha20 ciphers must free their native memory (see the module).
+import "./chacha20.ts";
 import { NodeSSH } from "node-ssh";
 import { CommandError, ConnectionError, InstallError, type MusterError } from "../engine/errors.ts";
 import { abortError } from "./abort.ts";
