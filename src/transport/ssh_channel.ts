@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { EventEmitter } from "node:events";
 import type { Duplex, Readable } from "node:stream";
+import { noteUploaded } from "./collect.ts";
 
 /** The part of ssh2's `Client` the SSH transport uses. */
 export interface SshClient extends EventEmitter {
@@ -242,6 +243,7 @@ async function _feedFile(channel: SshChannel, file: Deno.FsFile): Promise<void> 
     }
     const read = await file.read(buffer);
     if (read === null) break;
+    noteUploaded(read);
     channel.write(buffer.subarray(0, read), () => {
       free.push(buffer);
       wake();
