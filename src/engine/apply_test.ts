@@ -120,3 +120,33 @@ Deno.test("runJobs() fails a host whose step went on past what it could not mend
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runJobs() closes each host's connection once, when the host is done, and keeps none", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const log: string[] = [];
+    class Counted extends LocalTransport {
+      override close(): Promise<void> {
+        log.push(`close ${this.connection.name}`);
+        return super.close();
+      }
+    }
+    const jobs = ["a", "b", "c"].map((name) => ({
+      connection: { ...connection, name },
+      steps: [fileStep(name, `${dir}/${name}`)],
+    }));
+    await runJobs(jobs, {
+      connect: (c) => {
+        log.push(`connect ${c.name}`);
+        return Promise.resolve(new Counted(c));
+      },
+      emit: () => {},
+      dryRun: false,
+      forks: 1,
+      unreachableExitCode: 3,
+    });
+    assertEquals(log, ["connect a", "close a", "connect b", "close b", "connect c", "close c"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

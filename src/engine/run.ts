@@ -50,7 +50,13 @@ export interface RunOutcome {
  * at the end whatever happens.
  */
 export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<RunOutcome> {
-  const transports: Transport[] = [];
+  // Open connections: each is closed when its host is done, the rest at the end.
+  const open = new Set<Transport>();
+  const close = (transport: Transport | undefined): Promise<void> => {
+    if (!transport) return Promise.resolve();
+    open.delete(transport);
+    return transport.close().catch(() => {});
+  };
   // Each upload holds a stream's buffers: bound them fleet-wide, not per host.
   const uploads = limiter(options.maxUploads ?? 12);
   const packer = new Packer(options.packings);
@@ -71,7 +77,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     return {
       connect: async (connection: Connection, signal?: AbortSignal) => {
         const transport = await options.connect(connection, signal);
-        transports.push(transport);
+        open.add(transport);
         return transport;
       },
       emit: (event) => {
@@ -133,7 +139,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         async (job) =>
           options.signal?.aborted
             ? skipped(job, "cancelled: planned, but not applied")
-            : finish(await applied(prepared.get(job)!, contextFor(job)), job, prepared.get(job)),
+            : finish(await applied(prepared.get(job)!, contextFor(job), close), job, prepared.get(job)),
         failed,
         skipped,
       );
@@ -146,14 +152,14 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
         const context = contextFor(job);
         const prepared = await prepareHost(job, context);
         if (options.dryRun) {
-          await prepared.transport?.close().catch(() => {});
+          await close(prepared.transport);
           return finish(plannedResult(prepared), job, prepared);
         }
         if (options.signal?.aborted) {
           deadlines.get(job)?.clear();
           return skipped(job, "cancelled: planned, but not applied");
         }
-        return finish(await applied(prepared, context), job, prepared);
+        return finish(await applied(prepared, context, close), job, prepared);
       },
       failed,
       skipped,
@@ -161,7 +167,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     return { results, cancelled: false };
   } finally {
     for (const deadline of deadlines.values()) deadline.clear();
-    await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
+    await Promise.all([...open].map(close));
     await packer.close();
   }
 }
@@ -170,11 +176,15 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
  * Applies a host and closes its connection: a fleet larger than `--forks` holds at most
  * `forks` connections (and their memory) at once, not one per host until the run ends.
  */
-async function applied(prepared: PreparedHost, context: HostContext): Promise<HostResult> {
+async function applied(
+  prepared: PreparedHost,
+  context: HostContext,
+  close: (transport: Transport | undefined) => Promise<void>,
+): Promise<HostResult> {
   try {
     return await applyHost(prepared, context);
   } finally {
-    await prepared.transport?.close().catch(() => {});
+    await close(prepared.transport);
   }
 }
 
