@@ -82,11 +82,17 @@ function toBytes(value: crypto.BinaryLike): Uint8Array {
 
 type CipherFactory = (algorithm: string, ...rest: unknown[]) => unknown;
 
+const isBinaryLike = (value: unknown): value is crypto.BinaryLike =>
+  typeof value === "string" || ArrayBuffer.isView(value);
+
+/** A key given as a `KeyObject`, or no IV, still goes to Node's own cipher (and its checks). */
 function releasing(original: CipherFactory): CipherFactory {
-  return (algorithm, ...rest) =>
-    algorithm === "chacha20"
-      ? new ChaCha20(rest[0] as Buffer, rest[1] as Buffer)
+  return (algorithm, ...rest) => {
+    const [key, iv] = rest;
+    return algorithm === "chacha20" && isBinaryLike(key) && isBinaryLike(iv)
+      ? new ChaCha20(key, iv)
       : original(algorithm, ...rest);
+  };
 }
 
 const commonJs = crypto as unknown as Record<"createCipheriv" | "createDecipheriv", CipherFactory>;

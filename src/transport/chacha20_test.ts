@@ -38,6 +38,9 @@ Deno.test("require('crypto') hands out ChaCha20 for chacha20 only; ES imports ke
   assert(required.createDecipheriv("chacha20", KEY, iv(0)) instanceof ChaCha20);
   assert(!(required.createCipheriv("aes-256-ctr", KEY, iv(0)) instanceof ChaCha20));
   assert(!(createCipheriv("chacha20", KEY, iv(0)) instanceof ChaCha20));
+  // A KeyObject key is Node's to handle, as before.
+  const keyObject = required.createCipheriv("chacha20", crypto.createSecretKey(KEY), iv(0));
+  assert(!(keyObject instanceof ChaCha20));
 });
 
 Deno.test("one-shot chacha20 ciphers made as ssh2 makes them do not keep memory", async () => {
