@@ -9,7 +9,7 @@ import { parseRecap, tunedForks } from "./ansible.ts";
 import { fingerprintDiff } from "./hosts.ts";
 import { MUSTER_RUN, musterRunArgs } from "./muster.ts";
 import { ansibleRunsOf, parseOptions } from "./options.ts";
-import { phaseTimes } from "./phases.ts";
+import { type PhaseTimes, phaseTimes, threadSpent, threadTimes } from "./phases.ts";
 import { type BenchResults, referenceOf } from "./results.ts";
 import { median } from "./stats.ts";
 import { ratio, renderTable, timeCell } from "./table.ts";
@@ -260,6 +260,48 @@ Deno.test("phaseTimes() sums each host's phases and tells the script's steps apa
     times.phases.map((p) => [p.phase, Math.round(p.medianSeconds * 1000)]),
     [["connect", 200], ["apply", 100], ["apply (script)", 300]],
   );
+});
+
+Deno.test("threadTimes() counts a busy thread's time on a CPU and waiting for one", () => {
+  const before = threadTimes();
+  if (!before) return; // no /proc/thread-self/schedstat here
+  const until = performance.now() + 200;
+  while (performance.now() < until) { /* ready to run all along: on a CPU, or waiting for one */ }
+  const spent = threadSpent(before, threadTimes())!;
+  ok(spent.runSeconds > 0, `ran ${spent.runSeconds} s`);
+  const ready = spent.runSeconds + spent.waitSeconds;
+  ok(ready >= 0.19 && ready < 0.5, `on a CPU or waiting for ${ready} s of 0.2`);
+  assertEquals(threadSpent(undefined, before), undefined);
+});
+
+Deno.test("renderTable() shows muster's thread on a CPU and waiting for one, per phase run", () => {
+  const times = (thread?: PhaseTimes["thread"]): PhaseTimes => ({
+    prepareSeconds: 0.1,
+    phases: [{ phase: "connect", medianSeconds: 0.2, maxSeconds: 0.3 }],
+    totalSeconds: 14,
+    ...(thread ? { thread } : {}),
+  });
+  const results: BenchResults = {
+    machine: { ...MACHINE, loadAtEnd: [1, 1, 1], versions: {} },
+    hosts: [30],
+    runs: 1,
+    binaryBytes: 8 * 2 ** 20,
+    samples: {},
+    phases: {
+      30: {
+        fresh: times({ runSeconds: 4.84, waitSeconds: 7.53 }),
+        noop: times(),
+        uninstall: times(),
+        transport: times({ runSeconds: 3, waitSeconds: 12.5 }),
+      },
+    },
+    equivalence: {},
+    errors: [],
+  };
+  const table = renderTable(results);
+  match(table, /\| fresh: muster's thread on a CPU \/ ready, waiting for one \| 4\.84 \/ 7\.53 \|/);
+  match(table, /\| no-op: muster's thread on a CPU \/ ready, waiting for one \| – \|/);
+  match(table, /\| transport alone: muster's thread on a CPU \/ ready, waiting for one \| 3\.00 \/ 12\.5 \|/);
 });
 
 Deno.test("fingerprintDiff() lists only the lines that differ", () => {

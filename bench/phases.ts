@@ -26,8 +26,46 @@ export interface PhaseTimes {
   afterSeconds?: number;
   /** The whole call. */
   totalSeconds: number;
+  /**
+   * The thread muster's engine ran on (this process's): seconds on a CPU, and seconds it
+   * was ready to run but waited for one (`/proc/thread-self/schedstat`), where Linux says.
+   */
+  thread?: ThreadTimes;
   /** Anything odd seen on the way. */
   notes?: string[];
+}
+
+/** A thread's time on a CPU and waiting for one, in seconds. */
+export interface ThreadTimes {
+  runSeconds: number;
+  waitSeconds: number;
+}
+
+/**
+ * This thread's time on a CPU and ready but waiting for one, since it started (the first
+ * two fields of `/proc/thread-self/schedstat`, in nanoseconds); undefined where /proc has no
+ * schedstat.
+ */
+export function threadTimes(): ThreadTimes | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync("/proc/thread-self/schedstat");
+  } catch {
+    return undefined;
+  }
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return Number.isFinite(run) && Number.isFinite(wait)
+    ? { runSeconds: run / 1e9, waitSeconds: wait / 1e9 }
+    : undefined;
+}
+
+/** What a thread spent between two readings of `threadTimes()`. */
+export function threadSpent(before?: ThreadTimes, after?: ThreadTimes): ThreadTimes | undefined {
+  if (!before || !after) return undefined;
+  return {
+    runSeconds: after.runSeconds - before.runSeconds,
+    waitSeconds: after.waitSeconds - before.waitSeconds,
+  };
 }
 
 /** muster's phases on one fleet size. */
@@ -56,13 +94,15 @@ async function timedRun(
   run: (emit: (event: RunEvent) => void) => Promise<RunReport>,
 ): Promise<PhaseTimes> {
   const events: { at: number; event: RunEvent }[] = [];
+  const before = threadTimes();
   const started = performance.now();
   const report = await run((event) => events.push({ at: performance.now(), event }));
   const totalSeconds = (performance.now() - started) / 1000;
+  const thread = threadSpent(before, threadTimes());
   if (report.exitCode !== 0) {
     throw new Error(`muster ${what} (phases) failed: ${JSON.stringify(report.summary)}`);
   }
-  return phaseTimes(events, started, totalSeconds);
+  return { ...phaseTimes(events, started, totalSeconds), ...(thread ? { thread } : {}) };
 }
 
 /**
@@ -119,6 +159,7 @@ export function phaseTimes(
  * removes them, close.
  */
 export async function transportPhases(context: BenchContext): Promise<PhaseTimes> {
+  const before = threadTimes();
   const started = performance.now();
   const { targets } = await loadTargets({ inventory: [context.inventory] });
   const binaries = BINARIES.map((name) => `${context.source.binDir}/${name}`);
@@ -140,6 +181,7 @@ export async function transportPhases(context: BenchContext): Promise<PhaseTimes
       await transport.close();
     }
   }));
+  const thread = threadSpent(before, threadTimes());
   const notes = lostStatus === 0 ? [] : [
     `transport alone: on ${lostStatus} of ${targets.length} hosts the command after the uploads printed its ` +
     "output but came back with exit 255 (its exit status was lost)",
@@ -150,6 +192,7 @@ export async function transportPhases(context: BenchContext): Promise<PhaseTimes
       summary(phase, spans.map((span) => span[i]))
     ),
     totalSeconds: (performance.now() - started) / 1000,
+    ...(thread ? { thread } : {}),
     ...(notes.length > 0 ? { notes } : {}),
   };
 }

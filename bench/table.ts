@@ -285,6 +285,10 @@ function phases(results: BenchResults): string[] {
         row(`${title}: after the last host (closing, report)`, (p) => seconds(p[kind].afterSeconds ?? NaN)),
       ]),
       row(`${title}: whole run`, (p) => seconds(p[kind].totalSeconds)),
+      row(`${title}: muster's thread on a CPU / ready, waiting for one`, (p) => {
+        const thread = p[kind].thread;
+        return thread ? `${seconds(thread.runSeconds)} / ${seconds(thread.waitSeconds)}` : "–";
+      }),
     ];
   };
   return [
@@ -296,7 +300,9 @@ function phases(results: BenchResults): string[] {
     "script announces its first step), `apply (script)` and `verify (script)` are the steps of the one script " +
     "that applies and verifies. *transport alone* is " +
     "muster's SSH transport doing only this install's transfers on every host at once (connect, the " +
-    "binaries four at a time, one sudo command): the least the engine can take with this transport.",
+    "binaries four at a time, one sudo command): the least the engine can take with this transport. " +
+    "*muster's thread* is the one thread the engine and every SSH connection run on: its time on a CPU, and " +
+    "its time ready to run but waiting for a CPU (the fleet's processes share the machine's cores).",
     "",
     `| Phase | ${sizes.map((n) => `${n} host${n === 1 ? "" : "s"}`).join(" | ")} |`,
     `|---|${sizes.map(() => "---:").join("|")}|`,
