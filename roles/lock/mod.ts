@@ -13,9 +13,15 @@ import type { App } from "../../src/app/app.ts";
 import { quote, raw, sh } from "../../src/transport/quote.ts";
 import { currentMarker } from "../release/store.ts";
 
+const ROOT_STATE = "/var/lib/muster";
+const USER_STATE = `"\${XDG_STATE_HOME:-$HOME/.local/state}/muster"`;
+
 /** Where muster keeps its state on a host: /var/lib/muster as root, else the user's state directory. */
-export const STATE_DIR =
-  `"$(if [ ${HOST_UID} = 0 ]; then echo /var/lib/muster; else echo "\${XDG_STATE_HOME:-$HOME/.local/state}/muster"; fi)"`;
+export const STATE_DIR = `"$(if [ ${HOST_UID} = 0 ]; then echo ${ROOT_STATE}; else echo ${USER_STATE}; fi)"`;
+
+/** Shell that sets `muster_state` to `STATE_DIR` with no subshell. */
+const SET_STATE =
+  `if [ ${HOST_UID} = 0 ]; then muster_state=${ROOT_STATE}; else muster_state=${USER_STATE}; fi`;
 
 /** Who holds (or asks for) a lock: written into the lock file and the audit trail. */
 export interface Holder {
@@ -164,7 +170,7 @@ export function lockStep(options: LockOptions): Step {
         }; muster_warn ${`took over the stale lock of ${describeHolder(found.holder)}`}; fi\n`
         : "";
       const take = [
-        `muster_state=${STATE_DIR}`,
+        SET_STATE,
         `mkdir -p -- "$muster_state/locks" "$muster_state/audit"`,
         takeOver +
         sh`if ( set -C; printf '%s\\n' ${JSON.stringify(holder)} > ${
@@ -173,13 +179,13 @@ export function lockStep(options: LockOptions): Step {
         sh`else echo "The host is locked by another run: $(cat -- ${
           raw(lockFile)
         } 2>/dev/null)" >&2; exit 1; fi`,
-        sh`muster_release_before=$(cat -- ${marker} 2>/dev/null || true)`,
+        readLine("muster_release_before", marker),
       ].join("\n");
       const { pid: _pid, ...who } = holder;
       const fixed = JSON.stringify({ ...who, pid: holder.pid }).slice(0, -1);
       const release = [
         `if [ -n "$muster_locked" ]; then`,
-        sh`  muster_after=$(cat -- ${marker} 2>/dev/null || true)`,
+        `  ${readLine("muster_after", marker)}`,
         `  if [ "$muster_rc" -eq 0 ]; then muster_outcome=ok; elif [ -n "$muster_rolled_back" ]; then muster_outcome=rolled-back; else muster_outcome=failed; fi`,
         sh`  printf '%s,"time":"%s","before":"%s","after":"%s","outcome":"%s"}\\n' ${fixed} ` +
         `"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$muster_release_before" "$muster_after" "$muster_outcome" ` +
@@ -190,6 +196,14 @@ export function lockStep(options: LockOptions): Step {
       return { take, release };
     },
   };
+}
+
+/**
+ * Shell that sets `variable` to the first line of `path`, empty when there is none: the
+ * shell's own `read`, where `$(cat …)` would start two processes.
+ */
+function readLine(variable: string, path: string): string {
+  return `${variable}=; [ ! -r ${quote(path)} ] || IFS= read -r ${variable} < ${quote(path)} || :`;
 }
 
 /** `lock release`: removes the installation's lock on the host, whoever holds it. */

@@ -131,13 +131,18 @@ export function installedId(state: StoreState): string | undefined {
 export function storeScript(prefix: string, release: Release): string {
   const dir = `${releasesDir(prefix)}/${release.id}`;
   const tmp = `${dir}.muster-tmp`;
-  // One mkdir for every directory the files go in, then one ln per file.
-  const fileDirs = [...new Set(release.files.map((path) => `${tmp}/${dirOf(path)}`))];
+  // One mkdir for every directory the files go in, then one ln per directory (else one cp,
+  // after removing what ln linked before it failed).
+  const byDir = Map.groupBy(release.files, dirOf);
   return [
-    sh`rm -rf -- ${tmp} && mkdir -p -- ${[tmp, ...fileDirs]}`,
-    ...release.files.map((path) =>
-      sh`{ ln -- ${`${prefix}/${path}`} ${`${tmp}/${path}`} 2>/dev/null || cp -p -- ${`${prefix}/${path}`} ${`${tmp}/${path}`}; }`
-    ),
+    sh`rm -rf -- ${tmp} && mkdir -p -- ${[tmp, ...[...byDir.keys()].map((dir) => `${tmp}/${dir}`)]}`,
+    ...[...byDir].map(([dir, paths]) => {
+      const sources = paths.map((path) => `${prefix}/${path}`);
+      return sh`{ ln -- ${sources} ${`${tmp}/${dir}/`} 2>/dev/null || ` +
+        sh`{ rm -f -- ${
+          paths.map((path) => `${tmp}/${path}`)
+        }; cp -p -- ${sources} ${`${tmp}/${dir}/`}; }; }`;
+    }),
     ...release.dirs.map((path) =>
       sh`if [ -d ${`${prefix}/${path}`} ]; then mkdir -p -- ${`${tmp}/${
         dirOf(path)

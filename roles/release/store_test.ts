@@ -66,3 +66,49 @@ Deno.test("storeScript() links what is installed into the store; restoreScript()
     await Deno.remove(prefix, { recursive: true });
   }
 });
+
+Deno.test("storeScript() links a directory's files with one ln, and copies them all where ln fails part way", async () => {
+  const prefix = await Deno.makeTempDir({ prefix: "muster-flame-" });
+  try {
+    await Deno.mkdir(`${prefix}/bin`, { recursive: true });
+    await Deno.writeTextFile(`${prefix}/bin/flmctl`, "ctl");
+    await Deno.writeTextFile(`${prefix}/bin/flmadm`, "adm");
+    await Deno.writeTextFile(`${prefix}/top`, "top");
+    const release = (id: string) => ({
+      id,
+      version: "1",
+      stored: "2026-01-01T00:00:00Z",
+      files: ["bin/flmctl", "bin/flmadm", "top"],
+      dirs: [],
+    });
+    const script = storeScript(prefix, release("aaaa1111"));
+    assertEquals(script.split("\n").filter((line) => line.includes("ln --")).length, 2);
+    assertEquals((await runScript(`set -e\n${script}`)).code, 0);
+    for (const path of ["bin/flmctl", "bin/flmadm", "top"]) {
+      const kept = await Deno.stat(`${prefix}/.releases/aaaa1111/${path}`);
+      assertEquals(kept.ino, (await Deno.stat(`${prefix}/${path}`)).ino, path);
+    }
+    // An ln that links the first file and then fails (as across filesystems): every file is copied.
+    const shims = `${prefix}/shims`;
+    await Deno.mkdir(shims);
+    await Deno.writeTextFile(
+      `${shims}/ln`,
+      '#!/bin/sh\n[ "$1" = -- ] && shift\nlast=$(eval echo \\${$#})\n/bin/ln -- "$1" "$last" && exit 1\n',
+      { mode: 0o755 },
+    );
+    const copied = await runScript(`set -e\n${storeScript(prefix, release("bbbb2222"))}`, {
+      PATH: `${shims}:${Deno.env.get("PATH")}`,
+    });
+    assertEquals(copied.code, 0, copied.stderr);
+    for (const path of ["bin/flmctl", "bin/flmadm", "top"]) {
+      const kept = await Deno.stat(`${prefix}/.releases/bbbb2222/${path}`);
+      ok(kept.ino !== (await Deno.stat(`${prefix}/${path}`)).ino, `${path} is a copy`);
+      assertEquals(
+        await Deno.readTextFile(`${prefix}/.releases/bbbb2222/${path}`),
+        await Deno.readTextFile(`${prefix}/${path}`),
+      );
+    }
+  } finally {
+    await Deno.remove(prefix, { recursive: true });
+  }
+});

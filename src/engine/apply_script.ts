@@ -64,9 +64,9 @@ export function applyScript(
       uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
     } else {
       // printf is a shell builtin: no process, and no channel of its own as an upload is.
-      // The first text makes the stage directory (uploads make it for themselves).
+      // The first text makes the stage directory, unless an upload made it already.
       const firstText = stagePaths.size - uploads.size === 1;
-      if (firstText) body.push(`(umask 077; mkdir -p -- ${quote(stage)})`);
+      if (firstText) body.push(`[ -d ${quote(stage)} ] || (umask 077; mkdir -p -- ${quote(stage)})`);
       body.push(`printf '%s' ${quote(text)} > ${quote(stagePath)}`);
     }
     return stagePath;
