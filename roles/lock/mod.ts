@@ -12,6 +12,7 @@ import type { Step } from "../../src/engine/step.ts";
 import type { App } from "../../src/app/app.ts";
 import { quote, raw, sh } from "../../src/transport/quote.ts";
 import { currentMarker } from "../release/store.ts";
+import { printLines, readLine } from "../../src/engine/read_text.ts";
 
 const ROOT_STATE = "/var/lib/muster";
 const USER_STATE = `"\${XDG_STATE_HOME:-$HOME/.local/state}/muster"`;
@@ -81,7 +82,7 @@ export function lockName(app: App, prefix: string): string {
 export function lockFact(app: App, prefix: string): Fact<FoundLock | undefined> {
   return {
     key: `lock:${lockName(app, prefix)}`,
-    command: `cat -- ${STATE_DIR}/locks/${quote(lockName(app, prefix))} 2>/dev/null; true`,
+    command: `${SET_STATE}; ${printLines(`"$muster_state"/locks/${quote(lockName(app, prefix))}`)}; true`,
     parse(output) {
       const text = output.trim();
       if (!text) return undefined;
@@ -196,14 +197,6 @@ export function lockStep(options: LockOptions): Step {
       return { take, release };
     },
   };
-}
-
-/**
- * Shell that sets `variable` to the first line of `path`, empty when there is none: the
- * shell's own `read`, where `$(cat …)` would start two processes.
- */
-function readLine(variable: string, path: string): string {
-  return `${variable}=; [ ! -r ${quote(path)} ] || IFS= read -r ${variable} < ${quote(path)} || :`;
 }
 
 /** `lock release`: removes the installation's lock on the host, whoever holds it. */

@@ -5,12 +5,20 @@
 export interface Fact<T> {
   /** Unique key; two facts with the same key are gathered once. */
   key: string;
-  /** POSIX shell run on the host (through `become` when the host has it). */
+  /**
+   * POSIX shell run on the host (through `become` when the host has it), in the one shell
+   * that gathers every fact: it must not exit, change directory or set shell options (it
+   * runs in a subshell, `( … )`, if it must). Its standard error is dropped.
+   */
   command: string;
+  /**
+   * Facts of one `kind` are gathered by a single command over all their items, one process
+   * for them all: `command(items)`. Each fact then parses the whole output (and its code).
+   */
+  batch?: { kind: string; items: readonly string[]; command(items: readonly string[]): string };
   /** Parses the command's standard output and exit code. */
   parse(output: string, code: number): T;
 }
-
 /** Shell that asks the host once who its script runs as: the fact and apply scripts start with it. */
 export const ASK_HOST_UID = "muster_uid=$(id -u)";
 

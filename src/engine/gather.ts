@@ -4,15 +4,29 @@ import { ASK_HOST_UID, type Fact } from "./fact.ts";
 /**
  * Composes the facts of a host into one shell script, so that they are gathered in a
  * single round trip, and splits its output back into each fact's output and exit code.
+ * Each fact runs in the script's own shell (a group, not a subshell: no process of its
+ * own); facts of one batch kind run as one command, whose output every one of them gets.
  * Markers carry a per-run nonce so that file contents cannot forge them.
  */
 export function gatherScript(facts: Fact<unknown>[], nonce: string): string {
-  const parts = unique(facts).map((fact) =>
-    `printf '%s\\n' ${quote(marker(nonce, "fact") + encodeKey(fact.key))}\n` +
-    `( ${fact.command}\n) 2>/dev/null\n` +
+  const parts = sections(unique(facts)).map(({ keys, command }) =>
+    keys.map((key) => `printf '%s\\n' ${quote(marker(nonce, "fact") + encodeKey(key))}\n`).join("") +
+    `{ ${command}\n} 2>/dev/null\n` +
     `printf '\\n%s %s\\n' ${marker(nonce, "rc")} "$?"`
   );
   return `${ASK_HOST_UID}\n${parts.join("\n")}\n`;
+}
+
+/** The script's sections: a fact on its own, or every fact of a batch kind (at the first one's place). */
+function sections(facts: Fact<unknown>[]): { keys: string[]; command: string }[] {
+  const batches = Map.groupBy(facts.filter((fact) => fact.batch), (fact) => fact.batch!.kind);
+  return facts.flatMap((fact) => {
+    if (!fact.batch) return [{ keys: [fact.key], command: fact.command }];
+    const batch = batches.get(fact.batch.kind)!;
+    if (batch[0] !== fact) return [];
+    const items = [...new Set(batch.flatMap((member) => member.batch!.items))];
+    return [{ keys: batch.map((member) => member.key), command: fact.batch.command(items) }];
+  });
 }
 
 /** Splits the output of `gatherScript` into raw outputs by fact key. */
@@ -20,18 +34,22 @@ export function parseGathered(output: string, nonce: string): Map<string, { outp
   const result = new Map<string, { output: string; code: number }>();
   const factMark = marker(nonce, "fact");
   const rcMark = marker(nonce, "rc");
-  let key: string | undefined;
-  let lines: string[] = [];
+  // A section starts with the markers of its facts, one per line, before any output.
+  let keys: string[] = [];
+  let lines: string[] | undefined;
   for (const line of output.split("\n")) {
     if (line.startsWith(factMark)) {
-      key = decodeURIComponent(line.slice(factMark.length));
-      lines = [];
-    } else if (key !== undefined && line.startsWith(rcMark + " ")) {
+      const key = decodeURIComponent(line.slice(factMark.length));
+      keys = lines === undefined ? [...keys, key] : [key];
+      lines = undefined;
+    } else if (keys.length && line.startsWith(rcMark + " ")) {
       // The script adds one newline before the rc marker; drop it again.
-      result.set(key, { output: lines.join("\n"), code: Number(line.slice(rcMark.length + 1)) });
-      key = undefined;
-    } else if (key !== undefined) {
-      lines.push(line);
+      const gathered = { output: (lines ?? []).join("\n"), code: Number(line.slice(rcMark.length + 1)) };
+      for (const key of keys) result.set(key, gathered);
+      keys = [];
+      lines = undefined;
+    } else if (keys.length) {
+      (lines ??= []).push(line);
     }
   }
   return result;

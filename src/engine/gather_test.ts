@@ -16,7 +16,7 @@ Deno.test("gatherScript() runs every fact once and parseGathered() gives back ea
     fact("a", "printf 'one\\ntwo\\n'"),
     fact("no newline", "printf 'x'"),
     fact("empty", "true"),
-    fact("fails", "echo half; exit 3"),
+    fact("fails", "echo half; (exit 3)"),
     fact("a", "echo duplicate"),
     fact("stderr is dropped", "echo err >&2; echo out"),
   ];
@@ -40,4 +40,30 @@ Deno.test("gatherScript() keeps a key with shell characters (a command as key) i
   const key = "app-fact:ip -o route get 10.0.0.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' ; $(x) `y` *";
   const raw = parseGathered(await sh(gatherScript([fact(key, "echo ok")], "n2")), "n2");
   assertEquals(raw.get(key), { output: "ok\n", code: 0 });
+});
+
+Deno.test("gatherScript() runs the facts of a batch kind as one command over all their items, each fact getting its output", async () => {
+  const listed = (key: string, items: string[]): Fact<string> => ({
+    key,
+    command: "echo alone",
+    batch: { kind: "list", items, command: (all) => `echo ${all.join(" ")}; (exit 1)` },
+    parse: (output) => output,
+  });
+  const facts = [listed("x", ["a", "b"]), fact("other", "echo other"), listed("y", ["b", "c"])];
+  const script = gatherScript(facts, "n3");
+  assertEquals(script.match(/echo a b c/g)?.length, 1);
+  assertEquals(script.includes("alone"), false);
+  const raw = parseGathered(await sh(script), "n3");
+  assertEquals(Object.fromEntries(raw), {
+    x: { output: "a b c\n", code: 1 },
+    y: { output: "a b c\n", code: 1 },
+    other: { output: "other\n", code: 0 },
+  });
+});
+
+Deno.test("gatherScript() starts no process of its own for a fact: they run in the script's shell", async () => {
+  // A subshell would not keep the variable; the script's shell does.
+  const facts = [fact("set", "muster_seen=1"), fact("read", 'echo "${muster_seen:-unset}"')];
+  const raw = parseGathered(await sh(gatherScript(facts, "n4")), "n4");
+  assertEquals(raw.get("read"), { output: "1\n", code: 0 });
 });

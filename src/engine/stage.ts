@@ -6,10 +6,17 @@
  * directory everyone may write to (sticky, mode 1777).
  */
 import type { Fact } from "./fact.ts";
+import { pathsFact } from "./paths.ts";
 
-/** The directory the host's stage directory goes in: /var/tmp, else /tmp. */
+const VAR_TMP = "/var/tmp";
+const varTmp = pathsFact([VAR_TMP]);
+
+/** The directory the host's stage directory goes in: /var/tmp, else /tmp (gathered with the paths facts). */
 export const stageRootFact: Fact<string> = {
+  ...varTmp,
   key: "stage-root",
-  command: `[ "$(stat -c %a /var/tmp 2>/dev/null)" = 1777 ] && echo /var/tmp || echo /tmp`,
-  parse: (output) => output.trim() === "/var/tmp" ? "/var/tmp" : "/tmp",
+  parse(output, code) {
+    const state = varTmp.parse(output, code).get(VAR_TMP);
+    return state?.type === "directory" && state.mode === 0o1777 ? VAR_TMP : "/tmp";
+  },
 };

@@ -1,48 +1,7 @@
 import type { Fact } from "../engine/fact.ts";
 import { sh } from "../transport/quote.ts";
 
-/** What `lstat` says of a path. */
-export interface PathState {
-  type: "directory" | "file" | "symlink" | "other";
-  /** Permission bits, e.g. 0o755. */
-  mode: number;
-  owner: string;
-  group: string;
-  size: number;
-}
-
-/** The state of each existing path (symlinks are not followed); missing paths are absent. */
-export function pathsFact(paths: string[]): Fact<Map<string, PathState>> {
-  return {
-    key: `paths:${paths.join("\0")}`,
-    command: sh`stat --printf '%F\\t%a\\t%U\\t%G\\t%s\\t%n\\n' -- ${paths}`,
-    parse: parsePaths,
-  };
-}
-
-/** Parses `stat --printf '%F\t%a\t%U\t%G\t%s\t%n\n'` output. */
-export function parsePaths(output: string): Map<string, PathState> {
-  const states = new Map<string, PathState>();
-  for (const line of output.split("\n")) {
-    const fields = line.split("\t");
-    if (fields.length < 6) continue;
-    const [kind, mode, owner, group, size, ...name] = fields;
-    states.set(name.join("\t"), {
-      type: kind === "directory"
-        ? "directory"
-        : kind.startsWith("regular")
-        ? "file"
-        : kind === "symbolic link"
-        ? "symlink"
-        : "other",
-      mode: parseInt(mode, 8),
-      owner,
-      group,
-      size: Number(size),
-    });
-  }
-  return states;
-}
+export { parsePaths, pathsFact, type PathState } from "../engine/paths.ts";
 
 /** SHA-256 of each existing regular file among `paths`. */
 export function sha256Fact(paths: string[]): Fact<Map<string, string>> {

@@ -1,4 +1,4 @@
-import type { Fact } from "../engine/fact.ts";
+import { type Fact, HOST_UID } from "../engine/fact.ts";
 import { sh } from "../transport/quote.ts";
 
 /** Who commands run as on the host (after `become`). */
@@ -7,10 +7,10 @@ export interface Identity {
   user: string;
 }
 
-/** `id -u` and `id -un`. */
+/** `id -u` (asked once by the script) and `id -un`. */
 export const identityFact: Fact<Identity> = {
   key: "identity",
-  command: "id -u; id -un",
+  command: `printf '%s\\n' ${HOST_UID}; id -un`,
   parse(output) {
     const [uid, user] = output.split("\n");
     return { uid: Number(uid), user: user ?? "" };

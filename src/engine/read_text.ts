@@ -1,0 +1,19 @@
+/**
+ * Shell that reads small text files with the shell's own `read`, where `$(cat …)` would
+ * start two processes (a subshell and cat) on every host.
+ */
+import { quote } from "../transport/quote.ts";
+
+/** Shell that sets `variable` to the first line of `path`, empty when there is none. */
+export function readLine(variable: string, path: string): string {
+  return `${variable}=; [ ! -r ${quote(path)} ] || IFS= read -r ${variable} < ${quote(path)} || :`;
+}
+
+/**
+ * Shell that prints the text file at `path` (a shell word, quoted or not) line by line, a
+ * newline after the last; nothing when it is not readable.
+ */
+export function printLines(path: string): string {
+  return `[ ! -r ${path} ] || while IFS= read -r muster_line || [ -n "$muster_line" ]; do ` +
+    `printf '%s\\n' "$muster_line"; done < ${path}`;
+}
