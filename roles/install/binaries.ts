@@ -1,4 +1,4 @@
-import { type Change, shOp } from "../../src/engine/change.ts";
+import { type Change, shOp, writeOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { pathsFact } from "../../src/facts/files.ts";
@@ -78,7 +78,9 @@ export function binariesStep(
         sha256: artifacts.files.get(name)!.sha256,
       }));
       const last = changes.findLast((change) => change.ops.length > 0);
-      if (last && known.every((file) => file.sha256)) last.ops.push(shOp(recordSums(known, record)));
+      if (last && known.every((file) => file.sha256)) {
+        last.ops.push(writeOp(recordSums(known, record), record));
+      }
       return changes;
     },
     verify() {

@@ -16,7 +16,12 @@ export function appFacts(spec: AppSpec): Map<string, Fact<string>> {
   const facts = new Map<string, Fact<string>>();
   for (const [name, template] of Object.entries(spec.app.definition.facts ?? {})) {
     const command = render(template, spec.vars, `${spec.app.file}: facts.${name}`);
-    facts.set(name, { key: `app-fact:${command}`, command, parse: (output) => output.trim() });
+    // The app's own shell runs in a subshell: whatever it does to the shell stays there.
+    facts.set(name, {
+      key: `app-fact:${command}`,
+      command: `(${command}\n)`,
+      parse: (output) => output.trim(),
+    });
   }
   return facts;
 }
@@ -79,10 +84,12 @@ export function fileStep(spec: AppSpec, file: FileDecl, options: { managed?: boo
     verify(facts) {
       const kept = !managed && !cleaning(facts, spec) ? facts.get(content) : undefined;
       const sum = sha256Hex(new TextEncoder().encode(kept ?? wanted(facts)));
-      return sh`printf '%s  %s\\n' ${sum} ${path} | sha256sum -c --quiet >/dev/null 2>&1 || ` +
+      // The sum's line is a here-document: the shell writes it to sha256sum, no printf of its own.
+      return sh`sha256sum -c --quiet >/dev/null 2>&1 <<'MUSTER_SUM' || ` +
         sh`{ echo ${`${path} is not the ${
           file.kind === "config" ? "configuration" : "file"
-        } that was written`} >&2; exit 1; }`;
+        } that was written`} >&2; exit 1; }\n` +
+        `${sum}  ${path}\nMUSTER_SUM`;
     },
   };
 }

@@ -6,10 +6,11 @@
  * puts the previous release back, restarts the services and checks them again.
  */
 import type { Change } from "../../src/engine/change.ts";
-import { shOp } from "../../src/engine/change.ts";
+import { shOp, writeOp } from "../../src/engine/change.ts";
 import type { Facts } from "../../src/engine/fact.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { unitStatesFact } from "../../src/facts/services.ts";
+import { recordPath } from "../../src/facts/quick_sums.ts";
 import type { Artifacts } from "../../src/app/artifacts.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
@@ -193,7 +194,7 @@ export function switchStep(spec: AppSpec, artifacts: Artifacts, options: Release
           shOp(storeScript(spec.prefix, wanted)),
           shOp(sh`printf '%s\\n' ${wanted.id} > ${`${releasesDir(spec.prefix)}/current`}`),
           // Linking the files into the store changed their ctime: record them as they are now.
-          ...(record ? [shOp(record)] : []),
+          ...(record ? [writeOp(record, recordPath(spec.app.name, spec.prefix))] : []),
           ...(prune.length ? [shOp(pruneScript(spec.prefix, prune))] : []),
         ],
       };

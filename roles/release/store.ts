@@ -10,7 +10,8 @@ import type { Fact } from "../../src/engine/fact.ts";
 import { parseSha256 } from "../../src/facts/files.ts";
 import { quickSumsFact, recordPath, recordSums } from "../../src/facts/quick_sums.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
-import { sh } from "../../src/transport/quote.ts";
+import { readLine } from "../../src/engine/read_text.ts";
+import { raw, sh } from "../../src/transport/quote.ts";
 
 /** The store's directory. */
 export function releasesDir(prefix: string): string {
@@ -91,7 +92,8 @@ export function storeFact(prefix: string, shape: ReleaseShape): Fact<StoreState>
   return {
     key: `releases:${prefix}:${shape.artifactPaths.join(",")}:${shape.wheelDirs.join(",")}`,
     command: [
-      sh`printf 'current:%s\\n' "$(cat -- ${currentMarker(prefix)} 2>/dev/null)"`,
+      readLine("muster_current", currentMarker(prefix)),
+      `printf 'current:%s\\n' "$muster_current"`,
       sh`for m in ${store}/*/release.json; do [ -f "$m" ] && { printf 'release:'; tr -d '\\n' < "$m"; echo; }; done`,
       // The installed artifacts' sums as the binaries step reads them: from muster's record while
       // a file's stat still matches it, else hashed.
@@ -134,8 +136,14 @@ export function storeScript(prefix: string, release: Release): string {
   // One mkdir for every directory the files go in, then one ln per directory (else one cp,
   // after removing what ln linked before it failed).
   const byDir = Map.groupBy(release.files, dirOf);
+  // The store is private: every directory made here is 0700, the store's own first. Nothing
+  // is removed that is not there.
   return [
-    sh`rm -rf -- ${tmp} && mkdir -p -- ${[tmp, ...[...byDir.keys()].map((dir) => `${tmp}/${dir}`)]}`,
+    sh`${raw(removeTree(tmp))} && mkdir -p -m 0700 -- ${[
+      releasesDir(prefix),
+      tmp,
+      ...[...byDir.keys()].map((dir) => `${tmp}/${dir}`),
+    ]}`,
     ...[...byDir].map(([dir, paths]) => {
       const sources = paths.map((path) => `${prefix}/${path}`);
       return sh`{ ln -- ${sources} ${`${tmp}/${dir}/`} 2>/dev/null || ` +
@@ -149,8 +157,13 @@ export function storeScript(prefix: string, release: Release): string {
       }`} && { cp -al -- ${`${prefix}/${path}`} ${`${tmp}/${path}`} 2>/dev/null || { rm -rf -- ${`${tmp}/${path}`}; cp -a -- ${`${prefix}/${path}`} ${`${tmp}/${path}`}; }; }; fi`
     ),
     sh`printf '%s\\n' ${JSON.stringify(release)} > ${`${tmp}/release.json`}`,
-    sh`rm -rf -- ${dir} && mv -- ${tmp} ${dir} && chmod 0700 ${releasesDir(prefix)}`,
+    sh`${raw(removeTree(dir))} && mv -- ${tmp} ${dir}`,
   ].join("\n");
+}
+
+/** Shell that removes `path` and all below it, starting `rm` only when there is something to remove. */
+function removeTree(path: string): string {
+  return sh`{ { [ ! -e ${path} ] && [ ! -L ${path} ]; } || rm -rf -- ${path}; }`;
 }
 
 /**

@@ -112,3 +112,44 @@ Deno.test("storeScript() links a directory's files with one ln, and copies them 
     await Deno.remove(prefix, { recursive: true });
   }
 });
+
+Deno.test("storeScript() keeps the store private, removes a partial release, and starts no rm when there is none", async () => {
+  const prefix = await Deno.makeTempDir({ prefix: "muster-flame-" });
+  try {
+    await Deno.mkdir(`${prefix}/bin`, { recursive: true });
+    await Deno.writeTextFile(`${prefix}/bin/flmctl`, "ctl");
+    const release = {
+      id: "aaaa1111",
+      version: "1",
+      stored: "2026-01-01T00:00:00Z",
+      files: ["bin/flmctl"],
+      dirs: [],
+    };
+    const shims = `${prefix}/shims`;
+    await Deno.mkdir(shims);
+    await Deno.writeTextFile(`${shims}/rm`, `#!/bin/sh\necho "$*" >> ${shims}/rm.log\nexec /bin/rm "$@"\n`, {
+      mode: 0o755,
+    });
+    const env = { PATH: `${shims}:${Deno.env.get("PATH")}` };
+    assertEquals((await runScript(`set -e\n${storeScript(prefix, release)}`, env)).code, 0);
+    assertEquals(await Deno.stat(`${shims}/rm.log`).then(() => true, () => false), false, "no rm started");
+    assertEquals((await Deno.stat(`${prefix}/.releases`)).mode! & 0o777, 0o700);
+    assertEquals((await Deno.stat(`${prefix}/.releases/aaaa1111`)).mode! & 0o777, 0o700);
+    // A partial store of the same release (a run cut short) and the release itself are replaced.
+    await Deno.mkdir(`${prefix}/.releases/aaaa1111.muster-tmp/bin`, { recursive: true });
+    await Deno.writeTextFile(`${prefix}/.releases/aaaa1111.muster-tmp/bin/junk`, "half");
+    const again = await runScript(`set -e\n${storeScript(prefix, release)}`, env);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(
+      await Deno.stat(`${prefix}/.releases/aaaa1111.muster-tmp`).then(() => true, () => false),
+      false,
+    );
+    assertEquals(
+      await Deno.stat(`${prefix}/.releases/aaaa1111/bin/junk`).then(() => true, () => false),
+      false,
+    );
+    assertEquals(await Deno.readTextFile(`${prefix}/.releases/aaaa1111/bin/flmctl`), "ctl");
+  } finally {
+    await Deno.remove(prefix, { recursive: true });
+  }
+});

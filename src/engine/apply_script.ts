@@ -1,6 +1,9 @@
 import { quote } from "../transport/quote.ts";
 import type { Change, Op } from "./change.ts";
 import { ASK_HOST_UID } from "./fact.ts";
+import { BESIDE, Placer, type Upload, type UploadOp } from "./place.ts";
+
+export type { Upload } from "./place.ts";
 
 /** A step's changes as apply sees them. */
 export interface ApplyUnit {
@@ -10,14 +13,6 @@ export interface ApplyUnit {
   rollback?: string;
   /** Shell run at the script's end whatever happened, once this step started (after rollbacks). */
   finally?: string;
-}
-
-/** A file to send to the host before the script runs. */
-export interface Upload {
-  source: string | Uint8Array;
-  sha256: string;
-  /** Where the script expects it. */
-  stagePath: string;
 }
 
 /** The apply script of a host and the files it needs staged. */
@@ -30,10 +25,10 @@ export interface ApplyScript {
  * Builds the one script that applies every change of a host, in step order, with `set -e`.
  * Each step announces itself with a marker on stdout and stderr, so a failure is pinned
  * to its step; steps may call `muster_warn TEXT`, `muster_note KEY VALUE` and
- * `muster_exit_at_least N` (non-fatal outcomes). Files are moved into place atomically
- * (copied, or for a staged file's last use moved, next to the target, then renamed). On
- * failure the rollbacks of the started steps run, newest first. Sources that are local
- * paths are used in place when `localSources`; small texts are written by the script.
+ * `muster_exit_at_least N` (non-fatal outcomes). Files are put in place atomically, made
+ * ready in the stage first (`place.ts`). On failure the rollbacks of the started steps run,
+ * newest first. Sources that are local paths are used in place when `localSources`; small
+ * texts are written by the script.
  *
  * Step markers carry the host's clock (its uptime, `u12.34`, where /proc/uptime is; else
  * `date +%s%N`), and the script's end says when it ended (`end:TIME`), so steps are timed
@@ -46,48 +41,20 @@ export function applyScript(
   options: { nonce: string; stage: string; localSources: boolean; mergeStderr?: boolean },
 ): ApplyScript {
   const { nonce, stage } = options;
-  const uploads = new Map<string, Upload>();
-  const stagePaths = new Map<string, string>();
   const body: string[] = [];
-  /** Whether the op's source is the user's own file, used where it is. */
-  const inPlace = (op: Extract<Op, { kind: "upload" }>): boolean =>
-    options.localSources && typeof op.source === "string";
-  /** Where the op's source is on the host; small texts are written there by the script itself. */
-  const staged = (op: Extract<Op, { kind: "upload" }>): string => {
-    if (inPlace(op)) return op.source as string;
-    const existing = stagePaths.get(op.sha256);
-    if (existing) return existing;
-    const stagePath = `${stage}/${stagePaths.size}`;
-    stagePaths.set(op.sha256, stagePath);
-    const text = inlineText(op.source);
-    if (text === undefined) {
-      uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath });
-    } else {
-      // printf is a shell builtin: no process, and no channel of its own as an upload is.
-      // The first text makes the stage directory, unless an upload made it already.
-      const firstText = stagePaths.size - uploads.size === 1;
-      if (firstText) body.push(`[ -d ${quote(stage)} ] || (umask 077; mkdir -p -- ${quote(stage)})`);
-      body.push(`printf '%s' ${quote(text)} > ${quote(stagePath)}`);
-    }
-    return stagePath;
-  };
-  // A staged file's last use moves it into place (a rename when /tmp is on the target's
-  // filesystem) instead of copying it; the user's own files, used in place, are copied.
-  const usesLeft = new Map<string, number>();
-  for (const op of units.flatMap((unit) => unit.changes.flatMap((change) => change.ops))) {
-    if (op.kind === "upload") usesLeft.set(op.sha256, (usesLeft.get(op.sha256) ?? 0) + 1);
+  const allOps = units.flatMap((unit) => unit.changes.flatMap((change) => change.ops));
+  const placer = new Placer(allOps.filter((op): op is UploadOp => op.kind === "upload"), options);
+  // Of the ops that write one file whole, only the last runs: the earlier ones' work is replaced.
+  const lastWrite = new Map<string, Op>();
+  for (const op of allOps) {
+    if (op.kind === "sh" && op.writes !== undefined) lastWrite.set(op.writes, op);
   }
-  const fill = (op: Extract<Op, { kind: "upload" }>): "move" | "copy" => {
-    const left = usesLeft.get(op.sha256)! - 1;
-    usesLeft.set(op.sha256, left);
-    return left === 0 && !inPlace(op) ? "move" : "copy";
-  };
   units.forEach((unit, index) => {
     body.push(`muster_step=${index}; muster_mark ${index}`);
     // Uploads in a row are placed together: a few processes for the lot, not four a file.
-    let group: Extract<Op, { kind: "upload" }>[] = [];
+    let group: UploadOp[] = [];
     const flush = () => {
-      if (group.length) body.push(placeScript(group.map((op) => ({ op, from: staged(op), fill: fill(op) }))));
+      if (group.length) body.push(placer.place(group));
       group = [];
     };
     for (const change of unit.changes) {
@@ -97,7 +64,7 @@ export function applyScript(
           continue;
         }
         flush();
-        body.push(op.script);
+        if (op.writes === undefined || lastWrite.get(op.writes) === op) body.push(op.script);
       }
     }
     flush();
@@ -132,10 +99,7 @@ export function applyScript(
     `muster_category() { printf '%s\\n' "${mark}-category:$1"; }`,
     `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,
     `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
-    // Under SELinux a moved file would keep /tmp's label, which systemd may not execute.
-    "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1",
-    // A staged file's last use is moved beside its target (a rename, when on its filesystem), others copied.
-    'muster_fill() { if [ "$3" = move ] && [ -n "$muster_movable" ]; then mv -f -- "$1" "$2"; else cp -- "$1" "$2"; fi; }',
+    BESIDE,
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",
@@ -145,7 +109,9 @@ export function applyScript(
     // The end is timed before the rollback and told after the cleanup, never in its way: a
     // closed output cannot stop the rollback.
     `trap 'muster_rc=$?; muster_clock || :; muster_end=$muster_now; set +e; ` +
-    `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; rm -rf ${quote(stage)}; ` +
+    `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; [ ! -e ${
+      quote(stage)
+    } ] || rm -rf ${quote(stage)}; ` +
     `printf "%s\\n" "${mark}-end:$muster_end" 2>/dev/null || :' EXIT`,
     // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
     // that the EXIT trap rolls back, with SIGPIPE ignored from then on since nobody reads
@@ -154,7 +120,7 @@ export function applyScript(
   ];
   return {
     script: [...prelude, ...body, `printf '%s\\n' "${mark}-done"`, ""].join("\n"),
-    uploads: [...uploads.values()],
+    uploads: placer.uploads,
   };
 }
 
@@ -190,37 +156,6 @@ export function stepDurations(outcome: ApplyOutcome): Map<number, number> {
     if (next !== undefined) out.set(unit, Math.max(0, next - started));
   });
   return out;
-}
-
-/**
- * Shell that puts files in place atomically: each is first written beside its target
- * (`TARGET.muster-tmp`: moved there from the stage, or copied), then given its mode and
- * owner (one chmod per mode, one chown per owner for all of them), then renamed over its
- * target. If any of it fails, the files written beside are removed and nothing is replaced.
- */
-export function placeScript(
-  files: { op: Extract<Op, { kind: "upload" }>; from: string; fill: "move" | "copy" }[],
-): string {
-  const tmp = (op: Extract<Op, { kind: "upload" }>) => `${op.dest}.muster-tmp`;
-  const byMode = new Map<string, string[]>();
-  const byOwner = new Map<string, string[]>();
-  for (const { op } of files) {
-    const mode = op.mode.toString(8).padStart(4, "0");
-    byMode.set(mode, [...(byMode.get(mode) ?? []), tmp(op)]);
-    if (op.owner) {
-      const owner = `${op.owner}:${op.group ?? ""}`;
-      byOwner.set(owner, [...(byOwner.get(owner) ?? []), tmp(op)]);
-    }
-  }
-  const steps = [
-    ...files.map(({ op, from, fill }) => `muster_fill ${quote(from)} ${quote(tmp(op))} ${fill}`),
-    ...[...byMode].map(([mode, paths]) => `chmod ${mode} -- ${paths.map(quote).join(" ")}`),
-    ...[...byOwner].map(([owner, paths]) => `chown ${quote(owner)} -- ${paths.map(quote).join(" ")}`),
-    ...files.map(({ op }) => `mv -f -- ${quote(tmp(op))} ${quote(op.dest)}`),
-  ];
-  return `{ ${steps.join(" &&\n  ")}; } ||\n  { rm -f -- ${
-    files.map(({ op }) => quote(tmp(op))).join(" ")
-  }; false; }`;
 }
 
 /**
@@ -306,17 +241,4 @@ export function parseApplyOutput(
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Largest file written by the script itself instead of uploaded. */
-const INLINE_BYTES = 64 * 1024;
-
-/** The source as text, when it is small generated UTF-8 without NUL (safe in a shell word). */
-function inlineText(source: string | Uint8Array): string | undefined {
-  if (typeof source === "string" || source.length > INLINE_BYTES || source.includes(0)) return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(source);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { applyScript, hostClockMs, parseApplyOutput, stepDurations } from "./apply_script.ts";
-import { shOp } from "./change.ts";
+import { shOp, writeOp } from "./change.ts";
 import { runScript as run } from "./testing.ts";
 
 function unit(...scripts: string[]) {
@@ -175,6 +175,91 @@ Deno.test("applyScript() writes small texts itself, byte for byte, instead of up
     for (const [i, text] of texts.entries()) assertEquals(await Deno.readTextFile(`${dir}/t${i}`), text);
     assertEquals(await Deno.stat(`${dir}/x`).then(() => true, () => false), false, "nothing in the text ran");
     assertEquals(await Deno.stat(`${dir}/stage`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() sets modes and owners in the stage, never through a link put beside a target", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Someone who may write in the targets' directory left links where the files go first.
+    await Deno.writeTextFile(`${dir}/precious`, "keep me");
+    await Deno.chmod(`${dir}/precious`, 0o644);
+    await Deno.symlink(`${dir}/precious`, `${dir}/conf.muster-tmp`);
+    await Deno.symlink(`${dir}/precious`, `${dir}/tool.muster-tmp`);
+    const data = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 3]);
+    const { uid, gid } = await Deno.stat(dir);
+    const { script, uploads } = applyScript([{
+      changes: [{
+        action: "create",
+        target: "conf",
+        ops: [
+          {
+            kind: "upload",
+            source: new TextEncoder().encode("new"),
+            sha256: "s",
+            dest: `${dir}/conf`,
+            mode: 0o600,
+          },
+          {
+            kind: "upload",
+            source: data,
+            sha256: "b",
+            dest: `${dir}/tool`,
+            mode: 0o700,
+            owner: `${uid}`,
+            group: `${gid}`,
+          },
+        ],
+      }],
+    }], { nonce: "n", stage: `${dir}/stage`, localSources: false });
+    const changed = script.split("\n").filter((line) => /\b(chmod|chown) /.test(line))
+      .flatMap((line) => line.split(/\s+/)).map((word) => word.replace(/^'|'$/g, ""))
+      .filter((word) => word.startsWith(`${dir}/`));
+    ok(changed.length >= 3, changed.join(" "));
+    for (const path of changed) {
+      ok(path.startsWith(`${dir}/stage/`), `chmod and chown stay in the stage: ${path}`);
+    }
+    await Deno.mkdir(`${dir}/stage`, { mode: 0o700 });
+    await Deno.writeFile(uploads[0].stagePath, data);
+    const result = await run(script);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/conf`), "new");
+    assertEquals((await Deno.lstat(`${dir}/conf`)).isFile, true);
+    assertEquals((await Deno.stat(`${dir}/conf`)).mode! & 0o777, 0o600);
+    assertEquals(await Deno.readFile(`${dir}/tool`), data);
+    assertEquals((await Deno.stat(`${dir}/tool`)).mode! & 0o777, 0o700);
+    assertEquals(await Deno.readTextFile(`${dir}/precious`), "keep me");
+    assertEquals((await Deno.stat(`${dir}/precious`)).mode! & 0o777, 0o644);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() runs only the last of the ops that write one file whole", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const record = `${dir}/record`;
+    const { script } = applyScript([
+      { changes: [{ action: "change", target: "a", ops: [writeOp(`echo first >> ${record}`, record)] }] },
+      unit(`echo other >> ${dir}/other`),
+      {
+        changes: [{
+          action: "change",
+          target: "b",
+          ops: [
+            writeOp(`echo second >> ${record}`, record),
+            writeOp(`echo elsewhere >> ${dir}/x`, `${dir}/x`),
+          ],
+        }],
+      },
+    ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    const result = await run(script);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await Deno.readTextFile(record), "second\n");
+    assertEquals(await Deno.readTextFile(`${dir}/x`), "elsewhere\n");
+    assertEquals(await Deno.readTextFile(`${dir}/other`), "other\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -10,8 +10,11 @@ export type Action = "create" | "change" | "remove";
 
 /** Something apply runs on the host. */
 export type Op =
-  /** A POSIX shell snippet, run inside the host's apply script (through `become`). */
-  | { kind: "sh"; script: string }
+  /**
+   * A POSIX shell snippet, run inside the host's apply script (through `become`). One that
+   * `writes` a file whole is left out when a later op of the script writes it again.
+   */
+  | { kind: "sh"; script: string; writes?: string }
   /** A file sent to the host and moved into place atomically. */
   | {
     kind: "upload";
@@ -54,4 +57,9 @@ export function reported({ action, target, detail, diff }: Change): ReportedChan
 /** Shorthand for a shell op. */
 export function shOp(script: string): Op {
   return { kind: "sh", script };
+}
+
+/** A shell op that writes `file` whole (see `Op`). */
+export function writeOp(script: string, file: string): Op {
+  return { kind: "sh", script, writes: file };
 }
