@@ -1,5 +1,6 @@
 import { applyScript, type ApplyUnit, hostClockMs, parseApplyOutput, stepDurations } from "./apply_script.ts";
 import { shOp } from "./change.ts";
+import { hostUidFact } from "./fact.ts";
 import { ERROR_CATEGORIES, type ErrorCategory, MusterError } from "./errors.ts";
 import { pool } from "./fleet.ts";
 import { packingsFact } from "./packer.ts";
@@ -76,6 +77,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     stage,
     localSources: transport!.connection.kind === "local",
     mergeStderr: merged,
+    uid: facts!.get(hostUidFact),
   });
   // Uploads and a broken script are pinned to the first step that changes something.
   const first = runnable.find(({ step }) => changes(step))!;

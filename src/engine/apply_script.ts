@@ -38,7 +38,7 @@ export interface ApplyScript {
  */
 export function applyScript(
   units: ApplyUnit[],
-  options: { nonce: string; stage: string; localSources: boolean; mergeStderr?: boolean },
+  options: { nonce: string; stage: string; localSources: boolean; mergeStderr?: boolean; uid?: number },
 ): ApplyScript {
   const { nonce, stage } = options;
   const body: string[] = [];
@@ -85,7 +85,7 @@ export function applyScript(
     "set -e",
     ...(options.mergeStderr ? ["exec 2>&1"] : []),
     "umask 022",
-    ASK_HOST_UID,
+    options.uid === undefined ? ASK_HOST_UID : `muster_uid=${options.uid}`,
     "muster_step=-1",
     // The clock is the host's uptime where /proc has it (read by the shell itself: no
     // process per step), else `date`.

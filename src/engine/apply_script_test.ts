@@ -329,3 +329,24 @@ Deno.test("hostClockMs() reads nanoseconds, and seconds where %N is not supporte
   assertEquals(hostClockMs("1700000000%N"), 1700000000000);
   assertEquals(hostClockMs("soon"), undefined);
 });
+
+Deno.test("applyScript() told the host's uid (from its facts) starts no id of its own", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/id`, `#!/bin/sh\necho called >> ${dir}/id.log\nexit 1\n`, {
+      mode: 0o755,
+    });
+    const { script } = applyScript([unit(`echo "$muster_uid" > ${dir}/uid`)], {
+      nonce: "n",
+      stage: `${dir}/stage`,
+      localSources: true,
+      uid: 4321,
+    });
+    const result = await run(script, { PATH: `${dir}:${Deno.env.get("PATH")}` });
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/uid`), "4321\n");
+    assertEquals(await Deno.stat(`${dir}/id.log`).then(() => true, () => false), false, "id was not started");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

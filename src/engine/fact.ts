@@ -28,6 +28,13 @@ export const ASK_HOST_UID = "muster_uid=$(id -u)";
  */
 export const HOST_UID = '"${muster_uid:-$(id -u)}"';
 
+/** The uid the facts' script ran as (it asks once): the apply script, run the same way, is told it. */
+export const hostUidFact: Fact<number | undefined> = {
+  key: "uid",
+  command: `printf '%s\\n' "$muster_uid"`,
+  parse: (output) => /^\d+$/.test(output.trim()) ? Number(output.trim()) : undefined,
+};
+
 /** Read access to gathered facts. */
 export interface Facts {
   get<T>(fact: Fact<T>): T;

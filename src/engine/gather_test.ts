@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { Fact } from "./fact.ts";
+import { type Fact, hostUidFact } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 
 function fact(key: string, command: string): Fact<string> {
@@ -66,4 +66,10 @@ Deno.test("gatherScript() starts no process of its own for a fact: they run in t
   const facts = [fact("set", "muster_seen=1"), fact("read", 'echo "${muster_seen:-unset}"')];
   const raw = parseGathered(await sh(gatherScript(facts, "n4")), "n4");
   assertEquals(raw.get("read"), { output: "1\n", code: 0 });
+});
+
+Deno.test("hostUidFact is the uid the gathering script runs as", async () => {
+  const raw = parseGathered(await sh(gatherScript([hostUidFact], "n5")), "n5");
+  const { output, code } = raw.get(hostUidFact.key)!;
+  assertEquals(hostUidFact.parse(output, code), Deno.uid());
 });

@@ -3,7 +3,7 @@ import { type Change, reported } from "./change.ts";
 import { ConnectionError, type ErrorCategory, MusterError } from "./errors.ts";
 import type { Emit } from "./events.ts";
 import type { Limiter } from "./fleet.ts";
-import { type Facts, GatheredFacts } from "./fact.ts";
+import { type Facts, GatheredFacts, hostUidFact } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 import { type Packer, packingsFact } from "./packer.ts";
 import { stageRootFact } from "./stage.ts";
@@ -121,7 +121,7 @@ async function gather(transport: Transport, steps: Step[], signal?: AbortSignal)
   const nonce = crypto.randomUUID().slice(0, 8);
   // The engine's own facts: what the host unpacks (uploads are sent compressed where it
   // can) and where they are staged.
-  const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact];
+  const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact, hostUidFact];
   const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {
