@@ -19,6 +19,7 @@ export interface Fact<T> {
   /** Parses the command's standard output and exit code. */
   parse(output: string, code: number): T;
 }
+
 /** Shell that asks the host once who its script runs as: the fact and apply scripts start with it. */
 export const ASK_HOST_UID = "muster_uid=$(id -u)";
 

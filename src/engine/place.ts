@@ -41,6 +41,8 @@ export class Placer {
   readonly #localSources: boolean;
   /** Each op's file in the stage, named as it is to be beside its target. */
   readonly #staged = new Map<UploadOp, string>();
+  /** The ops whose source is a small text, which the script writes itself. */
+  readonly #texts = new Map<UploadOp, string>();
   /** By content: the staged file it is uploaded to (its last use's, which moves it). */
   readonly #uploads = new Map<string, Upload>();
   /** Stage directories that exist when the script runs, or that it made. */
@@ -58,7 +60,9 @@ export class Placer {
       for (let n = 1; taken.has(path); n++) path = `${this.#stage}/${n}/${name}`;
       taken.add(path);
       this.#staged.set(op, path);
-      if (!this.#inPlace(op) && inlineText(op.source) === undefined) {
+      const text = this.#inPlace(op) ? undefined : inlineText(op.source);
+      if (text !== undefined) this.#texts.set(op, text);
+      else if (!this.#inPlace(op)) {
         this.#uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath: path });
       }
     }
@@ -99,7 +103,8 @@ export class Placer {
   /** Shell that makes the op's staged file, if the upload did not. */
   #fill(op: UploadOp): string[] {
     const path = this.#staged.get(op)!;
-    const upload = this.#inPlace(op) ? undefined : this.#uploads.get(op.sha256);
+    const text = this.#texts.get(op);
+    const upload = this.#inPlace(op) || text !== undefined ? undefined : this.#uploads.get(op.sha256);
     if (upload?.stagePath === path) return [];
     const dir = posix.dirname(path);
     const mkdir = this.#made.has(dir)
@@ -107,9 +112,9 @@ export class Placer {
       : [`{ [ -d ${quote(dir)} ] || (umask 077; mkdir -p -- ${quote(dir)}); }`];
     this.#made.add(dir);
     if (upload) return [...mkdir, `cp -- ${quote(upload.stagePath)} ${quote(path)}`];
-    if (this.#inPlace(op)) return [...mkdir, `cp -- ${quote(op.source as string)} ${quote(path)}`];
     // A small text: printf is the shell's own, no process.
-    return [...mkdir, `printf '%s' ${quote(inlineText(op.source)!)} > ${quote(path)}`];
+    if (text !== undefined) return [...mkdir, `printf '%s' ${quote(text)} > ${quote(path)}`];
+    return [...mkdir, `cp -- ${quote(op.source as string)} ${quote(path)}`];
   }
 }
 
