@@ -29,7 +29,7 @@ const PASSWORD_VAR = "MUSTER_BECOME_PASS";
  * @example
  * ```ts
  * import { wrapCommand } from "./wrap.ts";
- * wrapCommand("id -u", { become: true }); // => sudo -n -u root -- sh -c 'id -u'
+ * wrapCommand("id -u", { become: true }); // => exec sudo -n -u root -- sh -c '…id -u…'
  * ```
  */
 export function wrapCommand(command: string, options: WrapOptions = {}): string {
@@ -45,7 +45,9 @@ export function wrapCommand(command: string, options: WrapOptions = {}): string 
   // command through fd 3, since a background job's stdin would be /dev/null.
   inner = `exec 3<&0; (${inner}) <&3 3<&- & muster_pid=$!; exec 3<&-; ` +
     `trap 'trap - TERM HUP; kill -TERM 0' TERM HUP; wait "$muster_pid"`;
-  if (!options.askPassword) return `sudo -n -u ${user} -- sh -c ${quote(inner)}`;
+  // exec: the login shell becomes sudo (one process fewer), and a signal sent to the
+  // session reaches sudo, which relays it to the shell below.
+  if (!options.askPassword) return `exec sudo -n -u ${user} -- sh -c ${quote(inner)}`;
   // sudo runs its askpass program with the prompt as its argument: `printenv VAR` prints
   // the password. The command itself never sees the variable, even without env_reset.
   return `IFS= read -r ${PASSWORD_VAR} && export ${PASSWORD_VAR} && ` +

@@ -13,10 +13,13 @@ const GROUP = (inner: string) =>
   `trap 'trap - TERM HUP; kill -TERM 0' TERM HUP; wait "$muster_pid"`;
 
 Deno.test("wrapCommand() runs through sudo -n as the become user, the command's group ended on SIGTERM", () => {
-  assertEquals(wrapCommand("id -u", { become: true }), `sudo -n -u root -- sh -c ${quote(GROUP("id -u"))}`);
+  assertEquals(
+    wrapCommand("id -u", { become: true }),
+    `exec sudo -n -u root -- sh -c ${quote(GROUP("id -u"))}`,
+  );
   assertEquals(
     wrapCommand("id -u", { become: true, becomeUser: "flame" }),
-    `sudo -n -u flame -- sh -c ${quote(GROUP("id -u"))}`,
+    `exec sudo -n -u flame -- sh -c ${quote(GROUP("id -u"))}`,
   );
 });
 
