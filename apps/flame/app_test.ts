@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { unitFile } from "../../roles/systemd/units.ts";
-import { templateContext } from "../../roles/install/files.ts";
+import { appFacts, templateContext } from "../../roles/install/files.ts";
 import { render } from "../../src/template/render.ts";
 import { flame, flameSpec } from "../../src/app/testing.ts";
 import type { Facts } from "../../src/engine/fact.ts";
@@ -55,4 +55,18 @@ Deno.test("Flame's network_interface follows the host's route to the cache, and 
   assertEquals(/network_interface: "eth1"/.test(text(spec, routed)), true);
   const set = flameSpec({ ...spec, vars: { ...spec.vars, flame_network_interface: "bond0" } });
   assertEquals(/network_interface: "bond0"/.test(text(set, routed)), true);
+});
+
+Deno.test("Flame's route fact names the interface of ip's route, and nothing where ip has none", () => {
+  const [fact] = appFacts(flameSpec({ vars: { flame_cache_endpoint: "grpc://127.0.0.1:9090" } })).values();
+  const run = (command: string) =>
+    new TextDecoder().decode(new Deno.Command("sh", { args: ["-c", command] }).outputSync().stdout);
+  assertEquals(
+    fact.parse(run(fact.command), 0),
+    run("ip -o route get 127.0.0.1 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'").trim(),
+  );
+  assertEquals(fact.parse(run(fact.command), 0), "lo");
+  const [none] = appFacts(flameSpec({ vars: { flame_cache_endpoint: "grpc://not-an-address:9090" } }))
+    .values();
+  assertEquals(none.parse(run(none.command), 0), "");
 });
