@@ -10,7 +10,7 @@ import { unitPath, unitsStep } from "./mod.ts";
 function factsWith(units: Record<string, string>) {
   const paths = flame.services.map((s) => unitPath(s.name));
   return factsOf([
-    [identityFact, { uid: 0, user: "root" }],
+    [identityFact, { uid: 0 }],
     [
       pathsFact(paths),
       new Map(

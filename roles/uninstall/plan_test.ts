@@ -54,7 +54,7 @@ function factsFor(c: Case, spec: UninstallSpec) {
   const f = c.facts;
   const units = f.units ?? {};
   const values: Array<[Fact<unknown>, unknown]> = [
-    [identityFact, { uid: f.uid ?? 0, user: f.uid ? "deploy" : "root" }],
+    [identityFact, { uid: f.uid ?? 0 }],
     [installationFact(spec.prefix, flame), {
       entries: [],
       bin: [],

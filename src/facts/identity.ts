@@ -4,17 +4,13 @@ import { sh } from "../transport/quote.ts";
 /** Who commands run as on the host (after `become`). */
 export interface Identity {
   uid: number;
-  user: string;
 }
 
-/** `id -u` (asked once by the script) and `id -un`. */
+/** The uid, asked once by the facts' script (`id -u`): roles only ask whether it is root's. */
 export const identityFact: Fact<Identity> = {
   key: "identity",
-  command: `printf '%s\\n' ${HOST_UID}; id -un`,
-  parse(output) {
-    const [uid, user] = output.split("\n");
-    return { uid: Number(uid), user: user ?? "" };
-  },
+  command: `printf '%s\\n' ${HOST_UID}`,
+  parse: (output) => ({ uid: Number(output.trim()) }),
 };
 
 /** A system account as `getent` reports it. */
