@@ -2,7 +2,8 @@ import { type Change, shOp, writeOp } from "../../src/engine/change.ts";
 import { InstallError } from "../../src/engine/errors.ts";
 import type { Step } from "../../src/engine/step.ts";
 import { pathsFact } from "../../src/facts/files.ts";
-import { quickSumsFact, recordPath, recordSums } from "../../src/facts/quick_sums.ts";
+import { recordPath, recordSums } from "../../src/facts/quick_sums.ts";
+import { artifactSumsFact } from "../release/store.ts";
 import type { Artifacts } from "../../src/app/artifacts.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
@@ -23,7 +24,7 @@ export function binariesStep(
   const states = pathsFact(all);
   // A rerun hashes only what changed since muster recorded it (see quick_sums.ts); --checksum, all.
   const record = recordPath(app.name, spec.prefix);
-  const sums = quickSumsFact(all, record, options);
+  const sums = artifactSumsFact(spec, options);
   return {
     role: "install",
     name: "binaries",

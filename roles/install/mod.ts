@@ -25,10 +25,10 @@ export function installSteps(
   const releases = options.releases;
   return [
     directoriesStep(spec),
-    ...(releases === false ? [] : [keepStep(spec, artifacts, releases)]),
+    ...(releases === false ? [] : [keepStep(spec, artifacts, { ...releases, checksum: options.checksum })]),
     binariesStep(spec, artifacts, { checksum: options.checksum }),
     packagesStep(spec, artifacts),
-    ...(releases === false ? [] : [switchStep(spec, artifacts, releases)]),
+    ...(releases === false ? [] : [switchStep(spec, artifacts, { ...releases, checksum: options.checksum })]),
     ...(spec.app.definition.files ?? []).map((file) => fileStep(spec, file, options)),
   ];
 }

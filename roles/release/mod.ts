@@ -18,6 +18,7 @@ import { cleaning, prefixFact } from "../install/context.ts";
 import { configuredSpec, keptFiles, unitPath } from "../systemd/mod.ts";
 import { waitFor } from "../systemd/wait.ts";
 import {
+  artifactSumsFact,
   installedId,
   pruneScript,
   recordScript,
@@ -29,6 +30,7 @@ import {
   restoreScript,
   storeFact,
   storeScript,
+  withSums,
 } from "./store.ts";
 
 /** What the release steps are told. */
@@ -37,6 +39,8 @@ export interface ReleaseOptions {
   keep?: number;
   /** When the run started: the stored time of the releases it makes. @default new Date() */
   now?: Date;
+  /** Whether the install hashes every artifact (`--checksum`), as the binaries step reads them. @default false */
+  checksum?: boolean;
 }
 
 /** The release an install brings to a host, or undefined while its checksums are unknown (dry run). */
@@ -93,7 +97,8 @@ export function restartScript(spec: AppSpec, checked: AppSpec, options: { always
  */
 export function keepStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOptions = {}): Step {
   const shape = releaseShape(spec);
-  const store = storeFact(spec.prefix, shape);
+  const store = storeFact(spec.prefix, shape, { artifactSums: false });
+  const sums = artifactSumsFact(spec, options);
   const kept = keptFiles(spec);
   const now = options.now ?? new Date();
   let previous: Release | undefined;
@@ -103,11 +108,11 @@ export function keepStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOp
     role: "release",
     name: "keep",
     exitCode: 3,
-    facts: [store, prefixFact(spec), ...kept.map(({ content }) => content)],
+    facts: [store, sums, prefixFact(spec), ...kept.map(({ content }) => content)],
     plan(facts) {
       previous = failed = undefined;
       if (cleaning(facts, spec)) return [];
-      const state = facts.get(store);
+      const state = withSums(facts.get(store), facts.get(sums), spec.prefix);
       const installed = installedId(state);
       const wanted = wantedRelease(spec, artifacts, now);
       if (!installed || !wanted || installed === wanted.id) return [];
@@ -155,16 +160,17 @@ export function keepStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOp
  */
 export function switchStep(spec: AppSpec, artifacts: Artifacts, options: ReleaseOptions = {}): Step {
   const shape = releaseShape(spec);
-  const store = storeFact(spec.prefix, shape);
+  const store = storeFact(spec.prefix, shape, { artifactSums: false });
+  const sums = artifactSumsFact(spec, options);
   const now = options.now ?? new Date();
   const keep = options.keep ?? 3;
   return {
     role: "release",
     name: "switch",
     exitCode: 3,
-    facts: [store, prefixFact(spec)],
+    facts: [store, sums, prefixFact(spec)],
     plan(facts, earlier) {
-      const state = facts.get(store);
+      const state = withSums(facts.get(store), facts.get(sums), spec.prefix);
       const installed = cleaning(facts, spec) ? undefined : installedId(state);
       const before = state.releases.find((release) => release.id === installed) ??
         (installed ? { id: installed } : undefined);

@@ -10,7 +10,7 @@ import type { Fact } from "../../src/engine/fact.ts";
 import { parseSha256 } from "../../src/facts/files.ts";
 import { quickSumsFact, recordPath, recordSums } from "../../src/facts/quick_sums.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
-import { readLine } from "../../src/engine/read_text.ts";
+import { printJoined, readLine } from "../../src/engine/read_text.ts";
 import { raw, sh } from "../../src/transport/quote.ts";
 
 /** The store's directory. */
@@ -84,20 +84,46 @@ export interface StoreState {
   sums: Map<string, string>;
 }
 
-/** The release store and the SHA-256s of what is installed, in one command. */
-export function storeFact(prefix: string, shape: ReleaseShape): Fact<StoreState> {
+/**
+ * The installed artifacts' SHA-256s, read as the binaries step reads them: from muster's
+ * record while a file's stat still matches it, else hashed (`checksum`: all hashed). One
+ * fact for the binaries and release steps of an install, so a host answers it once.
+ */
+export function artifactSumsFact(
+  spec: AppSpec,
+  options: { checksum?: boolean } = {},
+): Fact<Map<string, string>> {
+  const { app } = spec;
+  const paths = app.artifacts.map((name) => app.artifactPath(spec.prefix, name));
+  return quickSumsFact(paths, recordPath(app.name, spec.prefix), options);
+}
+
+/**
+ * The release store and the SHA-256s of what is installed, in one command; without
+ * `artifactSums`, only the wheels' (the artifacts' come from `artifactSumsFact`, see `withSums`).
+ */
+export function storeFact(
+  prefix: string,
+  shape: ReleaseShape,
+  options: { artifactSums?: boolean } = {},
+): Fact<StoreState> {
   const store = releasesDir(prefix);
   const files = shape.artifactPaths.map((path) => `${prefix}/${path}`);
   const wheelDirs = shape.wheelDirs.map((dir) => `${prefix}/${dir}`);
+  const artifactSums = options.artifactSums ?? true;
   return {
-    key: `releases:${prefix}:${shape.artifactPaths.join(",")}:${shape.wheelDirs.join(",")}`,
+    key: `releases:${prefix}:${artifactSums ? shape.artifactPaths.join(",") : "-"}:${
+      shape.wheelDirs.join(",")
+    }`,
     command: [
       readLine("muster_current", currentMarker(prefix)),
       `printf 'current:%s\\n' "$muster_current"`,
-      sh`for m in ${store}/*/release.json; do [ -f "$m" ] && { printf 'release:'; tr -d '\\n' < "$m"; echo; }; done`,
+      sh`for m in ${store}/*/release.json; do [ -f "$m" ] && { printf 'release:'; ${
+        raw(printJoined('"$m"'))
+      }; echo; }; done`,
       // The installed artifacts' sums as the binaries step reads them: from muster's record while
       // a file's stat still matches it, else hashed.
-      quickSumsFact(files, recordPath(shape.app, prefix)).command,
+      ...(artifactSums ? [quickSumsFact(files, recordPath(shape.app, prefix)).command] : []),
       sh`for d in ${wheelDirs}; do [ -d "$d" ] && find "$d" -maxdepth 1 -type f -exec sha256sum -- {} +; done`,
       "true",
     ].join("\n"),
@@ -111,13 +137,20 @@ export function storeFact(prefix: string, shape: ReleaseShape): Fact<StoreState>
           } catch { /* a release being written, or damaged: not offered */ }
         }
       }
-      for (const [path, sum] of parseSha256(output)) {
-        if (path.startsWith(`${prefix}/`)) state.sums.set(path.slice(prefix.length + 1), sum);
-      }
+      state.sums = withSums(state, parseSha256(output), prefix).sums;
       state.releases.sort((a, b) => b.stored.localeCompare(a.stored));
       return state;
     },
   };
+}
+
+/** The store's state with `sums` (SHA-256 by absolute path) added: those under `prefix`, by relative path. */
+export function withSums(state: StoreState, sums: Map<string, string>, prefix: string): StoreState {
+  const all = new Map(state.sums);
+  for (const [path, sum] of sums) {
+    if (path.startsWith(`${prefix}/`)) all.set(path.slice(prefix.length + 1), sum);
+  }
+  return { ...state, sums: all };
 }
 
 /** The content id of what is installed now, or undefined when nothing is. */

@@ -17,3 +17,12 @@ export function printLines(path: string): string {
   return `[ ! -r ${path} ] || while IFS= read -r muster_line || [ -n "$muster_line" ]; do ` +
     `printf '%s\\n' "$muster_line"; done < ${path}`;
 }
+
+/**
+ * Shell that prints the text file at `path` (a shell word, quoted or not) with its lines
+ * joined, no newline at all (as `tr -d '\n' <` does); nothing when it is not readable.
+ */
+export function printJoined(path: string): string {
+  return `[ ! -r ${path} ] || while IFS= read -r muster_line || [ -n "$muster_line" ]; do ` +
+    `printf '%s' "$muster_line"; done < ${path}`;
+}
