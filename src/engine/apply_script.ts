@@ -1,7 +1,7 @@
 import { quote } from "../transport/quote.ts";
 import type { Change, Op } from "./change.ts";
 import { ASK_HOST_UID } from "./fact.ts";
-import { BESIDE, Placer, type Upload, type UploadOp } from "./place.ts";
+import { placeFunctions, Placer, type Upload, type UploadOp } from "./place.ts";
 
 export type { Upload } from "./place.ts";
 
@@ -99,7 +99,7 @@ export function applyScript(
     `muster_category() { printf '%s\\n' "${mark}-category:$1"; }`,
     `muster_note() { printf '%s\\n' "${mark}-note:$1=$2"; }`,
     `muster_exit_at_least() { printf '%s\\n' "${mark}-exit:$1"; }`,
-    BESIDE,
+    placeFunctions(stage, placer.dirs),
     "muster_rollback() {",
     ...(rollbacks.length ? rollbacks : ["  :"]),
     "}",

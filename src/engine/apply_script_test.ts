@@ -350,3 +350,105 @@ Deno.test("applyScript() told the host's uid (from its facts) starts no id of it
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Two uploads into one directory and a text into another, their script, and a shim `mv` that logs. */
+async function placing(dir: string, stage: string) {
+  await Deno.mkdir(`${dir}/bin`);
+  await Deno.mkdir(`${dir}/conf`);
+  await Deno.writeTextFile(`${dir}/bin/tool`, "old tool");
+  const data = (n: number) => new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, n]);
+  const upload = (dest: string, n: number) => ({
+    kind: "upload" as const,
+    source: data(n),
+    sha256: `s${n}`,
+    dest: `${dir}/${dest}`,
+    mode: 0o755,
+  });
+  const text = new TextEncoder().encode("key: value\n");
+  const { script, uploads } = applyScript([{
+    changes: [{ action: "change", target: "tools", ops: [upload("bin/tool", 1), upload("bin/other", 2)] }],
+  }, {
+    changes: [{
+      action: "create",
+      target: "conf",
+      ops: [{ kind: "upload", source: text, sha256: "t", dest: `${dir}/conf/c.yaml`, mode: 0o644 }],
+    }],
+  }], { nonce: "n", stage, localSources: false });
+  await Deno.mkdir(stage, { mode: 0o700 });
+  for (const [i, upload] of uploads.entries()) await Deno.writeFile(upload.stagePath, data(i + 1));
+  const shims = `${dir}/shims`;
+  await Deno.mkdir(shims);
+  await Deno.writeTextFile(`${shims}/mv`, `#!/bin/sh\necho "mv $*" >> ${dir}/mv.log\nexec /bin/mv "$@"\n`);
+  await Deno.chmod(`${shims}/mv`, 0o755);
+  const staged = await Promise.all(uploads.map((upload) => Deno.stat(upload.stagePath)));
+  const result = await run(script, { PATH: `${shims}:${Deno.env.get("PATH")}` });
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals([...(await Deno.readFile(`${dir}/bin/tool`))], [...data(1)]);
+  assertEquals([...(await Deno.readFile(`${dir}/bin/other`))], [...data(2)]);
+  assertEquals(await Deno.readTextFile(`${dir}/conf/c.yaml`), "key: value\n");
+  assertEquals((await Deno.stat(`${dir}/bin/tool`)).mode! & 0o777, 0o755);
+  assertEquals((await Deno.stat(`${dir}/conf/c.yaml`)).mode! & 0o777, 0o644);
+  for (const sub of ["bin", "conf"]) {
+    assertEquals([...Deno.readDirSync(`${dir}/${sub}`)].filter((e) => e.name.endsWith(".muster-tmp")), []);
+  }
+  assertEquals(await Deno.stat(stage).then(() => true, () => false), false);
+  return { staged, moves: (await Deno.readTextFile(`${dir}/mv.log`)).trim().split("\n") };
+}
+
+Deno.test("applyScript() renames staged files over their targets with one mv per directory on the stage's filesystem", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { staged, moves } = await placing(dir, `${dir}/stage`);
+    assertEquals(moves, [
+      `mv -f -- ${dir}/stage/tool ${dir}/stage/other ${dir}/bin/`,
+      `mv -f -- ${dir}/stage/c.yaml ${dir}/conf/`,
+    ]);
+    // Renamed, not copied: the targets are the staged files themselves.
+    assertEquals((await Deno.stat(`${dir}/bin/tool`)).ino, staged[0].ino);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("applyScript() from a stage on another filesystem puts files beside their targets, then renames them", async (t) => {
+  const dir = await Deno.makeTempDir();
+  const shm = await Deno.makeTempDir({ dir: "/dev/shm" }).catch(() => undefined);
+  const devices = shm && [await Deno.stat(dir), await Deno.stat(shm)].map((info) => info.dev);
+  if (!shm || devices![0] === devices![1]) {
+    await t.step({ name: "needs /dev/shm on a filesystem of its own", ignore: true, fn: () => {} });
+    await Deno.remove(dir, { recursive: true });
+    return;
+  }
+  try {
+    const { moves } = await placing(dir, `${shm}/stage`);
+    assertEquals(moves, [
+      `mv -f -- ${shm}/stage/tool ${dir}/bin/tool.muster-tmp`,
+      `mv -f -- ${shm}/stage/other ${dir}/bin/other.muster-tmp`,
+      `mv -f -- ${dir}/bin/tool.muster-tmp ${dir}/bin/tool`,
+      `mv -f -- ${dir}/bin/other.muster-tmp ${dir}/bin/other`,
+      `mv -f -- ${shm}/stage/c.yaml ${dir}/conf/c.yaml.muster-tmp`,
+      `mv -f -- ${dir}/conf/c.yaml.muster-tmp ${dir}/conf/c.yaml`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(shm, { recursive: true });
+  }
+});
+
+Deno.test("Placer gives a second target of the same name a directory of its own in the stage", () => {
+  const op = (dest: string, n: number) => ({
+    kind: "upload" as const,
+    source: new Uint8Array([0, n]),
+    sha256: `s${n}`,
+    dest,
+    mode: 0o644,
+  });
+  const { uploads } = applyScript([{
+    changes: [{
+      action: "create",
+      target: "x",
+      ops: [op("/a/x", 1), op("/b/.1", 2), op("/c/x", 3), op("/d/x", 4)],
+    }],
+  }], { nonce: "n", stage: "/s", localSources: false });
+  assertEquals(uploads.map((upload) => upload.stagePath), ["/s/x", "/s/.1", "/s/.2/x", "/s/.3/x"]);
+});

@@ -1,12 +1,13 @@
 /**
  * How the apply script puts files in place. Every file is first made ready in the host's
- * stage, a private directory (0700, the login user's): uploaded there before the script
- * runs, copied there, or, for a small text, written there by the script itself. There it
- * is given its mode and owner: chmod and chown never touch a path in the target's
- * directory, which the service's own user may be able to change (and point at another
- * file). Then the files of each directory are moved beside their targets
- * (`TARGET.muster-tmp`) by one `mv`, and each is renamed over its target. If any of it
- * fails, what was moved beside is removed and nothing is replaced.
+ * stage, a private directory (0700, the login user's), under its target's name: uploaded
+ * there before the script runs, copied there, or, for a small text, written there by the
+ * script itself. There it is given its mode and owner: chmod and chown never touch a path
+ * in the target's directory, which the service's own user may be able to change (and point
+ * at another file). Then `muster_place` puts the files of each directory in place: renamed
+ * over their targets by one `mv` where the stage is on the directory's filesystem, else
+ * moved or copied beside them (`TARGET.muster-tmp`) and renamed over them. If a group fails
+ * before its renames, nothing of it is replaced and what was put beside is removed.
  */
 import { posix } from "node:path";
 import { quote } from "../transport/quote.ts";
@@ -26,20 +27,37 @@ export interface Upload {
 const INLINE_BYTES = 64 * 1024;
 
 /**
- * Shell function of the apply script's prelude: `muster_beside DIR FILE...` moves staged
- * files into DIR (a rename where the stage is on DIR's filesystem). Under SELinux a moved
- * file would keep the stage's label, which systemd may not execute: there they are copied
- * (a new file, never written through a link found there).
+ * Shell functions of the apply script's prelude, for the stage `stage` and the target
+ * directories `dirs`: `muster_place DIR FILE...` puts staged files, each named as its target,
+ * in DIR. Where the stage is on DIR's filesystem (one `stat` of the stage and every target
+ * directory, the first time it is asked), that is one `mv`: each file renamed over its
+ * target, atomically. Else, or under SELinux (a moved file would keep the stage's label,
+ * which systemd may not execute), each is moved beside its target, or copied there (a new
+ * file, never written through a link found there), then renamed over it.
  */
-export const BESIDE = "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1\n" +
-  'muster_beside() { muster_dir=$1; shift; if [ -n "$muster_movable" ]; then mv -f -- "$@" "$muster_dir/"; ' +
-  'else cp -p --remove-destination -- "$@" "$muster_dir/"; fi; }';
+export function placeFunctions(stage: string, dirs: string[]): string {
+  const listed = [stage, ...dirs].map((path) => quote(path)).join(" ");
+  return [
+    "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1; muster_devs=",
+    // stat prints "DEV PATH" lines in order, the stage's first (none when it is missing).
+    'muster_same_fs() { [ -n "$muster_movable" ] || return 1',
+    `  [ -n "$muster_devs" ] || muster_devs="$(stat -c '%d %n' -- ${listed} 2>/dev/null || :)` + '\n."',
+    '  muster_first=${muster_devs%%"\n"*}',
+    `  [ "\${muster_first#* }" = ${quote(stage)} ] || return 1`,
+    '  case "$muster_devs" in *"\n${muster_first%% *} $1\n"*) return 0 ;; esac; return 1; }',
+    "muster_place() { muster_dir=$1; shift",
+    '  if muster_same_fs "$muster_dir"; then mv -f -- "$@" "$muster_dir/"; return; fi',
+    '  for muster_f; do if [ -n "$muster_movable" ]; then mv -f -- "$muster_f" "$muster_dir/${muster_f##*/}.muster-tmp"; ' +
+    'else cp -p --remove-destination -- "$muster_f" "$muster_dir/${muster_f##*/}.muster-tmp"; fi || return; done',
+    '  for muster_f; do mv -f -- "$muster_dir/${muster_f##*/}.muster-tmp" "$muster_dir/${muster_f##*/}" || return; done; }',
+  ].join("\n");
+}
 
 /** Places the upload ops of one apply script, group by group, and says what to upload. */
 export class Placer {
   readonly #stage: string;
   readonly #localSources: boolean;
-  /** Each op's file in the stage, named as it is to be beside its target. */
+  /** Each op's file in the stage, named as its target. */
   readonly #staged = new Map<UploadOp, string>();
   /** The ops whose source is a small text, which the script writes itself. */
   readonly #texts = new Map<UploadOp, string>();
@@ -52,13 +70,19 @@ export class Placer {
   constructor(ops: UploadOp[], options: { stage: string; localSources: boolean }) {
     this.#stage = options.stage;
     this.#localSources = options.localSources;
+    // Files in the stage, and the directories made for a second target of the same name.
     const taken = new Set<string>();
+    const dirs = new Set<string>();
     for (const op of ops) {
       // Flat in the stage; a second target of the same name gets a directory of its own.
-      const name = `${posix.basename(op.dest)}.muster-tmp`;
+      const name = posix.basename(op.dest);
       let path = `${this.#stage}/${name}`;
-      for (let n = 1; taken.has(path); n++) path = `${this.#stage}/${n}/${name}`;
+      for (let n = 1; taken.has(path) || dirs.has(path); n++) {
+        const dir = `${this.#stage}/.${n}`;
+        if (!taken.has(dir)) path = `${dir}/${name}`;
+      }
       taken.add(path);
+      if (posix.dirname(path) !== this.#stage) dirs.add(posix.dirname(path));
       this.#staged.set(op, path);
       const text = this.#inPlace(op) ? undefined : inlineText(op.source);
       if (text !== undefined) this.#texts.set(op, text);
@@ -74,25 +98,28 @@ export class Placer {
     return [...this.#uploads.values()];
   }
 
-  /** Shell that puts a group of files in place together: all of them, or none. */
+  /** The directories the files go in (for `placeFunctions`). */
+  get dirs(): string[] {
+    return [...new Set([...this.#staged.keys()].map((op) => posix.dirname(op.dest)))];
+  }
+
+  /** Shell that puts a group of files in place together: all of them, or none if one fails before its renames. */
   place(group: UploadOp[]): string {
-    const staged = (op: UploadOp) => this.#staged.get(op)!;
-    const tmp = (op: UploadOp) => `${op.dest}.muster-tmp`;
+    const staged = (op: UploadOp) => quote(this.#staged.get(op)!);
     const byMode = Map.groupBy(group, (op) => op.mode.toString(8).padStart(4, "0"));
     const byOwner = Map.groupBy(group.filter((op) => op.owner), (op) => `${op.owner}:${op.group ?? ""}`);
     const byDir = Map.groupBy(group, (op) => posix.dirname(op.dest));
     const steps = [
       ...group.flatMap((op) => this.#fill(op)),
-      ...[...byMode].map(([mode, ops]) => `chmod ${mode} -- ${ops.map(staged).map(quote).join(" ")}`),
-      ...[...byOwner].map(([owner, ops]) =>
-        `chown ${quote(owner)} -- ${ops.map(staged).map(quote).join(" ")}`
-      ),
-      ...[...byDir].map(([dir, ops]) =>
-        `muster_beside ${quote(dir)} ${ops.map(staged).map(quote).join(" ")}`
-      ),
-      ...group.map((op) => `mv -f -- ${quote(tmp(op))} ${quote(op.dest)}`),
+      ...[...byMode].map(([mode, ops]) => `chmod ${mode} -- ${ops.map(staged).join(" ")}`),
+      ...[...byOwner].map(([owner, ops]) => `chown ${quote(owner)} -- ${ops.map(staged).join(" ")}`),
+      ...[...byDir].map(([dir, ops]) => `muster_place ${quote(dir)} ${ops.map(staged).join(" ")}`),
     ];
-    return `{ ${steps.join(" &&\n  ")}; } ||\n  { rm -f -- ${group.map(tmp).map(quote).join(" ")}; false; }`;
+    // What was put beside its target (another filesystem) and not renamed is removed; rm
+    // starts only where there is one.
+    const beside = group.map((op) => quote(`${op.dest}.muster-tmp`)).join(" ");
+    return `{ ${steps.join(" &&\n  ")}; } ||\n  { for muster_f in ${beside}; do ` +
+      `if [ -e "$muster_f" ] || [ -L "$muster_f" ]; then rm -f -- "$muster_f"; fi; done; false; }`;
   }
 
   /** Whether the op's source is the user's own file, used where it is (copied, never moved). */
