@@ -156,13 +156,16 @@ Deno.test("ssh transport against a real sshd", async (t) => {
       });
 
       await t.step("run() runs 8 commands concurrently on one connection", async () => {
-        const started = performance.now();
-        const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => transport.run(`sleep 1; echo ${i}`)),
-        );
-        const elapsed = performance.now() - started;
-        assertEquals(results.map((r) => r.stdout), Array.from({ length: 8 }, (_, i) => `${i}\n`));
-        assert(elapsed < 4000, `8 one-second commands took ${elapsed} ms`);
+        // A barrier, not a stopwatch: each command marks itself, then waits (30 s at most)
+        // until all 8 have; run one after another, the first would wait alone.
+        const dir = `/tmp/muster-barrier-${crypto.randomUUID()}`;
+        await transport.run(`mkdir -p ${dir}`);
+        const barrier = (i: number) =>
+          `touch ${dir}/${i}; n=0; while [ "$(ls ${dir} | wc -l)" -lt 8 ] && [ $n -lt 300 ]; do ` +
+          `sleep 0.1; n=$((n + 1)); done; echo "${i} saw $(ls ${dir} | wc -l)"`;
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => transport.run(barrier(i))));
+        await transport.run(`rm -rf ${dir}`);
+        assertEquals(results.map((r) => r.stdout), Array.from({ length: 8 }, (_, i) => `${i} saw 8\n`));
       });
 
       await t.step("run() queues commands beyond the server's MaxSessions", async () => {
