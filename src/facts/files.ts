@@ -22,20 +22,25 @@ export function parseSha256(output: string): Map<string, string> {
   return sums;
 }
 
-/** The text of a regular file, or undefined when it does not exist. */
+/**
+ * The text of a regular file, or undefined when it does not exist. Read by the shell's own
+ * `read`, line by line, the last line as it ends (with or without a newline): no process on
+ * the host. For the small text files an app templates; NUL bytes do not survive the shell.
+ */
 export function contentFact(path: string): Fact<string | undefined> {
   return {
     key: `content:${path}`,
-    command: sh`if [ -f ${path} ] && [ ! -L ${path} ]; then printf 'present\\n'; base64 -w0 -- ${path}; fi`,
+    // An unreadable file reads as empty, as a failed base64 of it did.
+    command: sh`if [ -f ${path} ] && [ ! -L ${path} ]; then printf 'present\\n'; muster_line=; ` +
+      sh`[ ! -r ${path} ] || while IFS= read -r muster_line; do printf '%s\\n' "$muster_line"; done < ${path}; ` +
+      `printf '%s' "$muster_line"; fi`,
     parse: parseContent,
   };
 }
 
 /** Parses the output of `contentFact`. */
 export function parseContent(output: string): string | undefined {
-  if (!output.startsWith("present\n")) return undefined;
-  const bytes = Uint8Array.from(atob(output.slice("present\n".length).trim()), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+  return output.startsWith("present\n") ? output.slice("present\n".length) : undefined;
 }
 
 /** Names of the entries of a directory (empty when missing). */
