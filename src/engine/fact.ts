@@ -20,8 +20,14 @@ export interface Fact<T> {
   parse(output: string, code: number): T;
 }
 
-/** Shell that asks the host once who its script runs as: the fact and apply scripts start with it. */
-export const ASK_HOST_UID = "muster_uid=$(id -u)";
+/**
+ * Shell that asks the host once who its script runs as (the effective uid): the fact and
+ * apply scripts start with it. Read from the shell's own /proc/self/status by its `read`,
+ * no process; where there is none, `id -u`.
+ */
+export const ASK_HOST_UID = "muster_uid=; if [ -r /proc/self/status ]; then " +
+  'while read -r muster_key muster_real muster_uid muster_rest; do [ "$muster_key" != Uid: ] || break; ' +
+  'muster_uid=; done < /proc/self/status; fi; [ -n "$muster_uid" ] || muster_uid=$(id -u)';
 
 /**
  * The uid a host's script runs as, as a quoted shell word: asked once by the script

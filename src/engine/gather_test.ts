@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { type Fact, hostUidFact } from "./fact.ts";
+import { ASK_HOST_UID, type Fact, hostUidFact } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 
 function fact(key: string, command: string): Fact<string> {
@@ -72,4 +72,20 @@ Deno.test("hostUidFact is the uid the gathering script runs as", async () => {
   const raw = parseGathered(await sh(gatherScript([hostUidFact], "n5")), "n5");
   const { output, code } = raw.get(hostUidFact.key)!;
   assertEquals(hostUidFact.parse(output, code), Deno.uid());
+});
+
+Deno.test("the scripts ask the uid of their shell's /proc/self/status, not of id, and of id where there is none", async () => {
+  const uidOf = async (script: string) => {
+    const raw = parseGathered(await sh(script), "n6");
+    const { output, code } = raw.get(hostUidFact.key)!;
+    return hostUidFact.parse(output, code);
+  };
+  // No program can be found: the uid comes from /proc.
+  assertEquals(await uidOf(`PATH=/nonexistent\n${gatherScript([hostUidFact], "n6")}`), Deno.uid());
+  // Without /proc, id answers.
+  const withoutProc = gatherScript([hostUidFact], "n6").replace(
+    ASK_HOST_UID,
+    ASK_HOST_UID.replaceAll("/proc/", "/none/"),
+  );
+  assertEquals(await uidOf(withoutProc), Deno.uid());
 });
