@@ -172,12 +172,15 @@ export function lockStep(options: LockOptions): Step {
         : "";
       const take = [
         SET_STATE,
+        // mkdir starts only on a host's first run; the lock is taken by the shell itself
+        // (noclobber: the file is created, O_EXCL, or not at all), no subshell.
+        `[ -d "$muster_state/locks" ] && [ -d "$muster_state/audit" ] || ` +
         `mkdir -p -- "$muster_state/locks" "$muster_state/audit"`,
         takeOver +
-        sh`if ( set -C; printf '%s\\n' ${JSON.stringify(holder)} > ${
+        sh`set -C; if printf '%s\\n' ${JSON.stringify(holder)} 2>/dev/null > ${
           raw(lockFile)
-        } ) 2>/dev/null; then muster_locked=1; ` +
-        sh`else echo "The host is locked by another run: $(cat -- ${
+        }; then set +C; muster_locked=1; ` +
+        sh`else set +C; echo "The host is locked by another run: $(cat -- ${
           raw(lockFile)
         } 2>/dev/null)" >&2; exit 1; fi`,
         readLine("muster_release_before", marker),

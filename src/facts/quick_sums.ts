@@ -65,7 +65,7 @@ export function recordSums(
   if (files.length === 0) return ":";
   return [
     recordVar(record, options),
-    'mkdir -p -- "${muster_record%/*}"',
+    '[ -d "${muster_record%/*}" ] || mkdir -p -- "${muster_record%/*}"',
     sh`stat -c '%n\t%s %Y %Z %i' -- ${files.map((file) => file.path)} | {`,
     ...files.map((file) =>
       sh`  IFS= read -r muster_line && case "$muster_line" in ${file.path}"\t"*) ;; *) exit 1 ;; esac && ` +
