@@ -452,3 +452,33 @@ Deno.test("Placer gives a second target of the same name a directory of its own 
   }], { nonce: "n", stage: "/s", localSources: false });
   assertEquals(uploads.map((upload) => upload.stagePath), ["/s/x", "/s/.1", "/s/.2/x", "/s/.3/x"]);
 });
+
+Deno.test("applyScript() neither chmods a 0644 text it writes nor chowns it to root when it runs as root", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const text = (name: string, mode: number) => ({
+      kind: "upload" as const,
+      source: new TextEncoder().encode(`${name}\n`),
+      sha256: name,
+      dest: `${dir}/${name}`,
+      mode,
+      owner: "root",
+      group: "root",
+    });
+    const { script } = applyScript([{
+      changes: [{ action: "create", target: "t", ops: [text("unit", 0o644), text("tool.sh", 0o755)] }],
+    }], { nonce: "n", stage: `${dir}/stage`, localSources: false, uid: 0 });
+    const lines = script.split("\n");
+    assertEquals(lines.filter((line) => /\bchown /.test(line)), []);
+    assertEquals(lines.filter((line) => /\bchmod /.test(line)).map((line) => line.trim()), [
+      `chmod 0755 -- ${dir}/stage/tool.sh &&`,
+    ]);
+    // Run as whoever runs the tests: the modes are right without the chmod left out.
+    const result = await run(`umask 077\n${script.replace("umask 022\n", "umask 077\n")}`);
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals((await Deno.stat(`${dir}/unit`)).mode! & 0o777, 0o644);
+    assertEquals((await Deno.stat(`${dir}/tool.sh`)).mode! & 0o777, 0o755);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -65,11 +65,14 @@ export class Placer {
   readonly #uploads = new Map<string, Upload>();
   /** Stage directories that exist when the script runs, or that it made. */
   readonly #made = new Set<string>();
+  /** The uid the script runs as, when known. */
+  readonly #uid?: number;
 
   /** @param ops every upload op of the script, in the order they run */
-  constructor(ops: UploadOp[], options: { stage: string; localSources: boolean }) {
+  constructor(ops: UploadOp[], options: { stage: string; localSources: boolean; uid?: number }) {
     this.#stage = options.stage;
     this.#localSources = options.localSources;
+    this.#uid = options.uid;
     // Files in the stage, and the directories made for a second target of the same name.
     const taken = new Set<string>();
     const dirs = new Set<string>();
@@ -106,8 +109,19 @@ export class Placer {
   /** Shell that puts a group of files in place together: all of them, or none if one fails before its renames. */
   place(group: UploadOp[]): string {
     const staged = (op: UploadOp) => quote(this.#staged.get(op)!);
-    const byMode = Map.groupBy(group, (op) => op.mode.toString(8).padStart(4, "0"));
-    const byOwner = Map.groupBy(group.filter((op) => op.owner), (op) => `${op.owner}:${op.group ?? ""}`);
+    // A text the script writes is made 0644 (umask 022) and owned by the script's user: a
+    // chmod or chown that would give it what it has is left out.
+    const text = (op: UploadOp) => this.#texts.has(op);
+    const byMode = Map.groupBy(
+      group.filter((op) => !(text(op) && op.mode === 0o644)),
+      (op) => op.mode.toString(8).padStart(4, "0"),
+    );
+    const byOwner = Map.groupBy(
+      group.filter((op) =>
+        op.owner && !(text(op) && this.#uid === 0 && isRoot(op.owner) && isRoot(op.group))
+      ),
+      (op) => `${op.owner}:${op.group ?? ""}`,
+    );
     const byDir = Map.groupBy(group, (op) => posix.dirname(op.dest));
     const steps = [
       ...group.flatMap((op) => this.#fill(op)),
@@ -139,10 +153,15 @@ export class Placer {
       : [`{ [ -d ${quote(dir)} ] || (umask 077; mkdir -p -- ${quote(dir)}); }`];
     this.#made.add(dir);
     if (upload) return [...mkdir, `cp -- ${quote(upload.stagePath)} ${quote(path)}`];
-    // A small text: printf is the shell's own, no process.
-    if (text !== undefined) return [...mkdir, `printf '%s' ${quote(text)} > ${quote(path)}`];
+    // A small text: printf is the shell's own, no process; the script's umask, said again.
+    if (text !== undefined) return [...mkdir, `umask 022; printf '%s' ${quote(text)} > ${quote(path)}`];
     return [...mkdir, `cp -- ${quote(op.source as string)} ${quote(path)}`];
   }
+}
+
+/** Whether an owner or group names root (a missing group is the owner's: root's). */
+function isRoot(name: string | undefined): boolean {
+  return name === undefined || name === "root" || name === "0";
 }
 
 /** The source as text, when it is small generated UTF-8 without NUL (safe in a shell word). */
