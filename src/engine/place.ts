@@ -41,7 +41,7 @@ export function placeFunctions(stage: string, dirs: string[]): string {
     "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1; muster_devs=",
     // stat prints "DEV PATH" lines in order, the stage's first (none when it is missing).
     'muster_same_fs() { [ -n "$muster_movable" ] || return 1',
-    `  [ -n "$muster_devs" ] || muster_devs="$(stat -c '%d %n' -- ${listed} 2>/dev/null || :)` + '\n."',
+    `  [ -n "$muster_devs" ] || muster_devs="$(stat -c '%d %n' -- ${listed} 2>/dev/null)` + '\n." || :',
     '  muster_first=${muster_devs%%"\n"*}',
     `  [ "\${muster_first#* }" = ${quote(stage)} ] || return 1`,
     '  case "$muster_devs" in *"\n${muster_first%% *} $1\n"*) return 0 ;; esac; return 1; }',
