@@ -137,9 +137,8 @@ export function storeFact(
           } catch { /* a release being written, or damaged: not offered */ }
         }
       }
-      state.sums = withSums(state, parseSha256(output), prefix).sums;
       state.releases.sort((a, b) => b.stored.localeCompare(a.stored));
-      return state;
+      return withSums(state, parseSha256(output), prefix);
     },
   };
 }

@@ -26,3 +26,13 @@ export function printJoined(path: string): string {
   return `[ ! -r ${path} ] || while IFS= read -r muster_line || [ -n "$muster_line" ]; do ` +
     `printf '%s' "$muster_line"; done < ${path}`;
 }
+
+/**
+ * Shell that prints the text file at `path` (a shell word, quoted or not) exactly, its last
+ * line as it ends (with a newline or without); nothing when it is not readable. NUL bytes do
+ * not survive the shell.
+ */
+export function printExact(path: string): string {
+  return `muster_line=; [ ! -r ${path} ] || while IFS= read -r muster_line; do ` +
+    `printf '%s\\n' "$muster_line"; done < ${path}; printf '%s' "$muster_line"`;
+}

@@ -1,5 +1,6 @@
 import type { Fact } from "../engine/fact.ts";
-import { sh } from "../transport/quote.ts";
+import { printExact } from "../engine/read_text.ts";
+import { quote, raw, sh } from "../transport/quote.ts";
 
 export { parsePaths, pathsFact, type PathState } from "../engine/paths.ts";
 
@@ -31,9 +32,9 @@ export function contentFact(path: string): Fact<string | undefined> {
   return {
     key: `content:${path}`,
     // An unreadable file reads as empty, as a failed base64 of it did.
-    command: sh`if [ -f ${path} ] && [ ! -L ${path} ]; then printf 'present\\n'; muster_line=; ` +
-      sh`[ ! -r ${path} ] || while IFS= read -r muster_line; do printf '%s\\n' "$muster_line"; done < ${path}; ` +
-      `printf '%s' "$muster_line"; fi`,
+    command: sh`if [ -f ${path} ] && [ ! -L ${path} ]; then printf 'present\\n'; ${
+      raw(printExact(quote(path)))
+    }; fi`,
     parse: parseContent,
   };
 }
