@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { abortError } from "./abort.ts";
 import { unpackFile } from "./packing.ts";
-import type { Connection, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
+import type { Connection, InputPieces, PutOptions, RunOptions, RunResult, Transport } from "./transport.ts";
 import { becomeInput, wrapCommand } from "./wrap.ts";
 
 /**
@@ -41,12 +41,8 @@ export class LocalTransport implements Transport {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
     });
-    if (stdin !== undefined) {
-      // Not awaited: a command that stalls before reading its input must not stall this.
-      const writer = child.stdin.getWriter();
-      const data = typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin;
-      writer.write(data).then(() => writer.close()).catch(() => {});
-    }
+    // Not awaited: a command that stalls before reading its input must not stall this.
+    if (stdin !== undefined) writeInput(child.stdin, stdin).then(options.onInputSent, () => {});
     const finished = Promise.all([
       readText(child.stdout, options.onStdout),
       readText(child.stderr),
@@ -88,6 +84,28 @@ export class LocalTransport implements Transport {
     const user = this.connection.becomeUser;
     return user === "root" ? Deno.uid() === 0 : Deno.env.get("USER") === user;
   }
+}
+
+/** Writes the input, pieces in order (files in chunks), and closes the command's stdin. */
+async function writeInput(
+  stdin: WritableStream<Uint8Array>,
+  input: string | Uint8Array | InputPieces,
+): Promise<void> {
+  const writer = stdin.getWriter();
+  const pieces = typeof input === "string"
+    ? [new TextEncoder().encode(input)]
+    : input instanceof Uint8Array
+    ? [input]
+    : input;
+  for await (const piece of pieces) {
+    if (piece instanceof Uint8Array) {
+      await writer.write(piece);
+      continue;
+    }
+    using file = await Deno.open(piece.file);
+    for await (const chunk of file.readable) await writer.write(chunk);
+  }
+  await writer.close();
 }
 
 async function readText(

@@ -354,6 +354,7 @@ async function _open(target: SshTarget, context: _OpenContext): Promise<_Opened>
 
 interface _ExecOptions {
   input?: ChannelInput;
+  onInputSent?: () => void;
   signal?: AbortSignal;
   onStdout?: (chunk: string) => void;
 }
@@ -392,6 +393,7 @@ class SshTransport implements Transport {
     });
     const result = await this.#exec(wrapped, {
       input: password ? becomeInput(password, options.stdin) : options.stdin,
+      onInputSent: options.onInputSent,
       signal: options.signal,
       onStdout: options.onStdout,
     });

@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import type { EventEmitter } from "node:events";
 import type { Duplex, Readable } from "node:stream";
 import { noteUploaded } from "./collect.ts";
+import type { InputPieces } from "./transport.ts";
 
 /** The part of ssh2's `Client` the SSH transport uses. */
 export interface SshClient extends EventEmitter {
@@ -56,13 +57,15 @@ export function openChannel(client: SshClient, command: string): Promise<OpenedC
 }
 
 /** What goes to a command's stdin: text, bytes, or an open file read to its end. */
-export type ChannelInput = string | Uint8Array | Deno.FsFile;
+export type ChannelInput = string | Uint8Array | Deno.FsFile | InputPieces;
 
 /** Options of `driveChannel`. */
 export interface DriveOptions {
   input?: ChannelInput;
   signal?: AbortSignal;
   onStdout?: (chunk: string) => void;
+  /** Called once the whole input is sent. */
+  onInputSent?: () => void;
   /** The error to reject with when `signal` aborts. */
   cancelled: () => Error;
   /** The error to reject with when the channel closes without an exit status, if the connection is gone. */
@@ -139,7 +142,7 @@ export function driveChannel(opened: OpenedChannel, options: DriveOptions): Prom
 
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    _feed(channel, options.input).catch(fail);
+    _feed(channel, options.input).then(() => options.onInputSent?.(), fail);
   });
 }
 
@@ -213,7 +216,44 @@ async function _feed(channel: SshChannel, input: ChannelInput | undefined): Prom
   if (input instanceof Uint8Array) {
     return void channel.end(Buffer.from(input.buffer, input.byteOffset, input.length));
   }
-  await _feedFile(channel, input);
+  const open = _openState(channel);
+  if (input instanceof Deno.FsFile) {
+    await _feedFile(channel, input, open);
+  } else {
+    for await (const piece of input) {
+      if (!open.open) break;
+      if (piece instanceof Uint8Array) await _feedBytes(channel, piece, open);
+      else {
+        using file = await Deno.open(piece.file);
+        await _feedFile(channel, file, open);
+      }
+    }
+  }
+  if (open.open) channel.end();
+}
+
+/** Whether the channel is still open, and a way to wait until a write completes or it closes. */
+interface OpenState {
+  open: boolean;
+  wake: () => void;
+}
+
+function _openState(channel: SshChannel): OpenState {
+  const state: OpenState = { open: true, wake: () => {} };
+  channel.once("close", () => {
+    state.open = false;
+    state.wake();
+  });
+  return state;
+}
+
+/** Writes bytes and waits until ssh2 has taken them (or the channel closed). */
+async function _feedBytes(channel: SshChannel, bytes: Uint8Array, state: OpenState): Promise<void> {
+  noteUploaded(bytes.length);
+  await new Promise<void>((resolve) => {
+    state.wake = resolve;
+    channel.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), () => resolve());
+  });
 }
 
 /** Size of each of a file upload's buffers. */
@@ -225,31 +265,30 @@ const FILE_BUFFERS = 3;
  * Streams a file through a few buffers reused for its whole length. ssh2 copies each
  * chunk into its packets before calling the write callback, so a buffer is free again
  * then. Fresh buffers per chunk made the controller's RSS grow by ~10 MB per upload in
- * flight, garbage the allocator kept after it was collected.
+ * flight, garbage the allocator kept after it was collected. Returns once every chunk is
+ * taken, so that what is written next follows it.
  */
-async function _feedFile(channel: SshChannel, file: Deno.FsFile): Promise<void> {
+async function _feedFile(channel: SshChannel, file: Deno.FsFile, state: OpenState): Promise<void> {
   const free = Array.from({ length: FILE_BUFFERS }, () => Buffer.allocUnsafe(FILE_CHUNK));
-  let wake = () => {};
-  let open = true;
-  channel.once("close", () => {
-    open = false;
-    wake();
-  });
-  while (open) {
-    const buffer = free.pop();
+  let reading = true;
+  while (state.open && (reading || free.length < FILE_BUFFERS)) {
+    const buffer = reading ? free.pop() : undefined;
     if (!buffer) {
-      await new Promise<void>((resolve) => wake = resolve);
+      await new Promise<void>((resolve) => state.wake = resolve);
       continue;
     }
     const read = await file.read(buffer);
-    if (read === null) break;
+    if (read === null) {
+      free.push(buffer);
+      reading = false;
+      continue;
+    }
     noteUploaded(read);
     channel.write(buffer.subarray(0, read), () => {
       free.push(buffer);
-      wake();
+      state.wake();
     });
   }
-  if (open) channel.end();
 }
 
 /** Signal numbers on Linux, by the names ssh2 reports (`SIG` + the SSH name). */

@@ -44,10 +44,21 @@ export interface Connection {
   unusable?: Error;
 }
 
+/**
+ * A piece of a command's standard input: bytes, or a file on the controller, read in
+ * chunks as it is sent (never held whole in memory).
+ */
+export type InputPiece = Uint8Array | { file: string };
+
+/** A command's standard input as pieces, sent in order; an async one may wait before its next piece. */
+export type InputPieces = Iterable<InputPiece> | AsyncIterable<InputPiece>;
+
 /** Options of one command run. */
 export interface RunOptions {
-  /** Data written to the command's standard input. */
-  stdin?: string | Uint8Array;
+  /** Data written to the command's standard input: text, bytes, or pieces sent in order. */
+  stdin?: string | Uint8Array | InputPieces;
+  /** Called once the whole of `stdin` is sent (before the command ends). */
+  onInputSent?: () => void;
   /** Run through `sudo -n` as the connection's become user. @default the connection's `become` */
   become?: boolean;
   /** Aborts the command. */

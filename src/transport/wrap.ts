@@ -1,5 +1,6 @@
 import { quote } from "./quote.ts";
 import type { Secret } from "./secret.ts";
+import type { InputPiece, InputPieces } from "./transport.ts";
 
 /** How a command is to be wrapped before it reaches the host's shell. */
 export interface WrapOptions {
@@ -66,12 +67,21 @@ export function wrapCommand(command: string, options: WrapOptions = {}): string 
  * becomeInput(new Secret(() => "pw"), "echo hi\n"); // => "pw\necho hi\n"
  * ```
  */
-export function becomeInput(password: Secret, stdin?: string | Uint8Array): string | Uint8Array {
+export function becomeInput(
+  password: Secret,
+  stdin?: string | Uint8Array | InputPieces,
+): string | Uint8Array | InputPieces {
   const line = `${password.reveal()}\n`;
   if (stdin === undefined || typeof stdin === "string") return line + (stdin ?? "");
   const head = new TextEncoder().encode(line);
+  if (!(stdin instanceof Uint8Array)) return withHead(head, stdin);
   const bytes = new Uint8Array(head.length + stdin.length);
   bytes.set(head);
   bytes.set(stdin, head.length);
   return bytes;
+}
+
+async function* withHead(head: Uint8Array, pieces: InputPieces): AsyncIterable<InputPiece> {
+  yield head;
+  yield* pieces;
 }

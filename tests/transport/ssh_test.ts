@@ -140,6 +140,39 @@ Deno.test("ssh transport against a real sshd", async (t) => {
         assertEquals((await transport.run("cat")).stdout, "", "without stdin the command reads EOF");
       });
 
+      await t.step(
+        "run() sends input pieces in order, a file's and a later one's too, then says so",
+        async () => {
+          const file = join(sshd.dir, "piece.bin");
+          const [head, middle, tail] = [
+            randomBytes(1000),
+            randomBytes(2 * 1024 * 1024 + 3),
+            randomBytes(70_000),
+          ];
+          await Deno.writeFile(file, middle);
+          let later: () => void = () => {};
+          const waited = new Promise<void>((resolve) => later = resolve);
+          async function* pieces() {
+            yield head;
+            yield { file };
+            await waited;
+            yield tail;
+          }
+          let sent = 0;
+          const running = transport.run("sha256sum", { stdin: pieces(), onInputSent: () => sent++ });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          assertEquals(sent, 0, "not sent while a piece is still to come");
+          later();
+          const result = await running;
+          const whole = new Uint8Array(head.length + middle.length + tail.length);
+          whole.set(head);
+          whole.set(middle, head.length);
+          whole.set(tail, head.length + middle.length);
+          assertEquals(result.stdout.split(" ")[0], await sha256(whole));
+          assertEquals(sent, 1);
+        },
+      );
+
       await t.step("run() streams stdout to onStdout as it arrives", async () => {
         const chunks: string[] = [];
         const result = await transport.run("for i in 1 2 3; do echo $i; sleep 0.2; done", {
