@@ -1,8 +1,18 @@
-import { applyScript, type ApplyUnit, hostClockMs, parseApplyOutput, stepDurations } from "./apply_script.ts";
+import {
+  applyScript,
+  type ApplyUnit,
+  hostClockMs,
+  parseApplyOutput,
+  stepDurations,
+  type Upload,
+} from "./apply_script.ts";
 import { shOp } from "./change.ts";
 import { hostUidFact } from "./fact.ts";
 import { ERROR_CATEGORIES, type ErrorCategory, MusterError } from "./errors.ts";
-import { pool } from "./fleet.ts";
+import { hold, pool } from "./fleet.ts";
+import { bundleCommand, bundleInput, tarFact } from "./bundle.ts";
+import type { Packing } from "../transport/packing.ts";
+import type { InputPiece, Transport } from "../transport/transport.ts";
 import { packingsFact } from "./packer.ts";
 import { stageRootFact } from "./stage.ts";
 import {
@@ -72,35 +82,30 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   const nonce = crypto.randomUUID().slice(0, 8);
   const stage = `${facts!.get(stageRootFact)}/muster-stage-${crypto.randomUUID()}`;
   const merged = context.streamOutput ?? false;
+  // Over SSH, to a host with tar, the files and the script go as one stream (`bundle.ts`),
+  // compressed where the host can unpack it; a local host uses the files where they are.
+  const ssh = transport!.connection.kind === "ssh";
   const { script, uploads } = applyScript(units, {
     nonce,
     stage,
-    localSources: transport!.connection.kind === "local",
+    localSources: !ssh,
     mergeStderr: merged,
     uid: facts!.get(hostUidFact),
+    bundled: ssh && facts!.get(tarFact),
   });
   // Uploads and a broken script are pinned to the first step that changes something.
   const first = runnable.find(({ step }) => changes(step))!;
+  const unpacks = ssh ? facts!.get(packingsFact) : [];
+  const bundled = ssh && uploads.length > 0 && facts!.get(tarFact);
+  const packing = context.packer?.packingFor(unpacks);
+  let input: string | InputPiece[] = script;
   try {
-    const limit = context.uploads ?? ((task) => task());
-    // Compressed where the host can unpack it; a local host uses the files where they are.
-    const unpacks = transport!.connection.kind === "ssh" ? facts!.get(packingsFact) : [];
-    await pool(uploads, UPLOADS_PER_HOST, async (upload) => {
-      const packed = unpacks.length > 0
-        ? await context.packer?.pack(upload.source, upload.sha256, unpacks)
-        : undefined;
-      await limit(() =>
-        transport!.put(packed?.path ?? upload.source, upload.stagePath, {
-          mode: 0o600,
-          signal: context.signal,
-          ...(packed ? { packed: packed.packing } : {}),
-        })
-      );
-    });
+    if (bundled) input = await bundleInput(uploads, script, { stage, packing, packer: context.packer });
+    else await upload(uploads, unpacks, context, transport!);
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     // Staged files are removed by nobody else: do it, best effort.
-    await transport!.run(`rm -rf ${stage}`).catch(() => {});
+    if (!bundled) await transport!.run(`rm -rf ${stage}`).catch(() => {});
     const category = error.category ?? "install";
     const steps = prepared.steps.map((step, i) =>
       stepResult(
@@ -161,7 +166,16 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     });
   }, onLine);
   let broken: ErrorCategory | undefined;
-  const result = await transport!.run("sh -s", { stdin: script, signal: context.signal, onStdout: live })
+  // A bundle holds one of the fleet's upload slots until it is sent.
+  const sent = bundled && context.uploads ? await hold(context.uploads) : () => {};
+  const command = bundled ? bundleCommand(stage, packing) : "sh -s";
+  const result = await transport!.run(command, {
+    stdin: input,
+    onInputSent: sent,
+    signal: context.signal,
+    onStdout: live,
+  })
+    .finally(sent)
     .catch((error) => {
       // A broken connection or a cancel mid-script: report it as the first step's failure.
       if (!(error instanceof MusterError)) throw error;
@@ -229,6 +243,28 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     exitCode,
     error: failed ? steps.find((step) => step.error)?.error : undefined,
     backupDir: outcome.notes.get("backupDir"),
+  });
+}
+
+/** Uploads each file on its own (the host has no tar, or is this machine), a few at once. */
+async function upload(
+  uploads: Upload[],
+  unpacks: Packing[],
+  context: HostContext,
+  transport: Transport,
+): Promise<void> {
+  const limit = context.uploads ?? ((task) => task());
+  await pool(uploads, UPLOADS_PER_HOST, async (upload) => {
+    const packed = unpacks.length > 0
+      ? await context.packer?.pack(upload.source, upload.sha256, unpacks)
+      : undefined;
+    await limit(() =>
+      transport.put(packed?.path ?? upload.source, upload.stagePath, {
+        mode: 0o600,
+        signal: context.signal,
+        ...(packed ? { packed: packed.packing } : {}),
+      })
+    );
   });
 }
 

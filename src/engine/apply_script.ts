@@ -38,7 +38,15 @@ export interface ApplyScript {
  */
 export function applyScript(
   units: ApplyUnit[],
-  options: { nonce: string; stage: string; localSources: boolean; mergeStderr?: boolean; uid?: number },
+  options: {
+    nonce: string;
+    stage: string;
+    localSources: boolean;
+    mergeStderr?: boolean;
+    uid?: number;
+    /** The files come unpacked in the stage with the script (`bundle.ts`), with their modes. */
+    bundled?: boolean;
+  },
 ): ApplyScript {
   const { nonce, stage } = options;
   const body: string[] = [];

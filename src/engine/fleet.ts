@@ -100,3 +100,10 @@ export function limiter(limit: number): Limiter {
     }
   };
 }
+
+/** Takes one of the limiter's slots until the returned function is called (once or more). */
+export function hold(limit: Limiter): Promise<() => void> {
+  return new Promise((granted) => {
+    void limit(() => new Promise<void>((release) => granted(() => release())));
+  });
+}

@@ -7,6 +7,7 @@ import { type Facts, GatheredFacts, hostUidFact } from "./fact.ts";
 import { gatherScript, parseGathered } from "./gather.ts";
 import { type Packer, packingsFact } from "./packer.ts";
 import { stageRootFact } from "./stage.ts";
+import { tarFact } from "./bundle.ts";
 import type { HostResult, PhaseTiming, StepResult } from "./result.ts";
 import type { Step } from "./step.ts";
 
@@ -120,8 +121,8 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
 async function gather(transport: Transport, steps: Step[], signal?: AbortSignal): Promise<Facts> {
   const nonce = crypto.randomUUID().slice(0, 8);
   // The engine's own facts: what the host unpacks (uploads are sent compressed where it
-  // can) and where they are staged.
-  const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact, hostUidFact];
+  // can, bundled where it has tar) and where they are staged.
+  const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact, hostUidFact, tarFact];
   const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {

@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { constants, createGzip, createZstdCompress, zstdCompressSync } from "node:zlib";
 import { type Packing, PACKINGS } from "../transport/packing.ts";
+import { InstallError } from "./errors.ts";
 import type { Fact } from "./fact.ts";
 import { limiter } from "./fleet.ts";
 
@@ -47,6 +48,11 @@ export class Packer {
     this.#packings = packings;
   }
 
+  /** The first allowed packing the host has, if any. */
+  packingFor(hostHas: readonly Packing[]): Packing | undefined {
+    return this.#packings.find((candidate) => hostHas.includes(candidate));
+  }
+
   /**
    * The file `source` (whose SHA-256 is `sha256`) compressed with the first allowed packing
    * the host has, or undefined when it is to be sent as it is.
@@ -56,7 +62,7 @@ export class Packer {
     sha256: string,
     hostHas: readonly Packing[],
   ): Promise<Packed | undefined> {
-    const packing = this.#packings.find((candidate) => hostHas.includes(candidate));
+    const packing = this.packingFor(hostHas);
     if (!packing || typeof source !== "string") return undefined;
     const key = `${packing}:${sha256}`;
     let packed = this.#packed.get(key);
@@ -68,23 +74,50 @@ export class Packer {
     return path === undefined ? undefined : { path, packing };
   }
 
+  /**
+   * The file `source` compressed with `packing` whatever its size or gain, as one frame
+   * (gzip: member) of the archive a host unpacks (`bundle.ts`): the `pack()` file where
+   * there is one, else compressed once for the run too.
+   *
+   * @throws {InstallError} when the file cannot be read
+   */
+  async frame(source: string, sha256: string, packing: Packing): Promise<string> {
+    const packed = await this.pack(source, sha256, [packing]);
+    if (packed?.packing === packing) return packed.path;
+    const key = `${packing}:${sha256}:always`;
+    let framed = this.#packed.get(key);
+    if (!framed) {
+      framed = this.#queue(() => this.#compress(source, sha256, packing, { always: true }));
+      this.#packed.set(key, framed);
+    }
+    const path = await framed;
+    if (path === undefined) throw new InstallError(`Cannot read ${source} to upload it`);
+    return path;
+  }
+
   /** Removes the compressed files. */
   async close(): Promise<void> {
     const dir = await this.#dir?.catch(() => undefined);
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 
-  async #compress(source: string, sha256: string, packing: Packing): Promise<string | undefined> {
+  async #compress(
+    source: string,
+    sha256: string,
+    packing: Packing,
+    { always = false } = {},
+  ): Promise<string | undefined> {
     try {
-      if (!(await compressible(source))) return undefined;
+      if (!always && !(await compressible(source))) return undefined;
       this.#dir ??= Deno.makeTempDir({ prefix: "muster-packed-" });
-      const target = `${await this.#dir}/${sha256}.${packing === "zstd" ? "zst" : "gz"}`;
+      const name = `${sha256}${always ? ".always" : ""}`;
+      const target = `${await this.#dir}/${name}.${packing === "zstd" ? "zst" : "gz"}`;
       const compress = packing === "zstd"
         ? createZstdCompress({ params: { [constants.ZSTD_c_checksumFlag]: 1 } })
         : createGzip();
       await pipeline(createReadStream(source), compress, createWriteStream(target, { mode: 0o600 }));
       const [before, after] = await Promise.all([Deno.stat(source), Deno.stat(target)]);
-      if (after.size <= before.size * WORTH) return target;
+      if (always || after.size <= before.size * WORTH) return target;
       await Deno.remove(target);
       return undefined;
     } catch {

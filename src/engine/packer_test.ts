@@ -4,7 +4,8 @@ import { randomFillSync } from "node:crypto";
 import { zstdDecompressSync } from "node:zlib";
 import { LocalTransport } from "../transport/local.ts";
 import type { Packing } from "../transport/packing.ts";
-import type { PutOptions, Transport } from "../transport/transport.ts";
+import type { InputPiece, InputPieces, PutOptions, RunOptions, Transport } from "../transport/transport.ts";
+import { tarFact } from "./bundle.ts";
 import type { Change } from "./change.ts";
 import { Packer, packingsFact } from "./packer.ts";
 import { runJobs } from "./run.ts";
@@ -63,16 +64,41 @@ Deno.test("Packer compresses a file once for every host, and not what would not 
   }
 });
 
-/** A local host that says it is reached over SSH, so that its uploads may be packed; records each put. */
+/**
+ * A local host that says it is reached over SSH, so that its uploads may be packed and
+ * bundled; records each put and each command's input. Without `tar`, its facts say it has none.
+ */
 class RecordingTransport extends LocalTransport implements Transport {
   readonly puts: (PutOptions & { source: string | Uint8Array })[] = [];
+  /** The files the commands' inputs were read from. */
+  readonly files: string[] = [];
+  tar = true;
   override put(source: string | Uint8Array, remotePath: string, options: PutOptions = {}) {
     this.puts.push({ ...options, source });
     return super.put(source, remotePath, options);
   }
+  override run(command: string, options: RunOptions = {}) {
+    const { stdin } = options;
+    if (typeof stdin === "string" && !this.tar) {
+      return super.run(command, { ...options, stdin: stdin.replace(tarFact.command, "true") });
+    }
+    if (stdin === undefined || typeof stdin === "string" || stdin instanceof Uint8Array) {
+      return super.run(command, options);
+    }
+    return super.run(command, { ...options, stdin: this.#recorded(stdin) });
+  }
+  async *#recorded(pieces: InputPieces): AsyncIterable<InputPiece> {
+    for await (const piece of pieces) {
+      if (!(piece instanceof Uint8Array)) this.files.push(piece.file);
+      const text = piece instanceof Uint8Array && !this.tar ? new TextDecoder().decode(piece) : undefined;
+      yield text?.includes(tarFact.command)
+        ? new TextEncoder().encode(text.replace(tarFact.command, "true"))
+        : piece;
+    }
+  }
 }
 
-async function installFile(source: string, dest: string, packings: readonly Packing[]) {
+async function installFile(source: string, dest: string, packings: readonly Packing[], { tar = true } = {}) {
   const sha256 = `sha-${crypto.randomUUID()}`;
   const step: Step = {
     role: "test",
@@ -95,29 +121,57 @@ async function installFile(source: string, dest: string, packings: readonly Pack
     becomeUser: "root",
   };
   const outcome = await runJobs([{ connection, steps: [step] }], {
-    connect: (c) => Promise.resolve(transport = new RecordingTransport(c)),
+    connect: (c) => {
+      transport = new RecordingTransport(c);
+      transport.tar = tar;
+      return Promise.resolve(transport);
+    },
     emit: () => {},
     dryRun: false,
     unreachableExitCode: 3,
     packings,
   });
-  return { result: outcome.results[0], puts: transport!.puts };
+  return { result: outcome.results[0], puts: transport!.puts, files: transport!.files };
 }
 
-Deno.test("runJobs() sends a large file compressed where the host unpacks it, and the file lands whole", async () => {
+Deno.test("runJobs() sends the files and the script as one stream, compressed where the host unpacks it, and the file lands whole", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const text = compressible();
     await Deno.writeFile(`${dir}/source`, text);
     for (const packing of ["zstd", "gzip"] as const) {
-      const { result, puts } = await installFile(`${dir}/source`, `${dir}/${packing}`, [packing]);
+      const { result, puts, files } = await installFile(`${dir}/source`, `${dir}/${packing}`, [packing]);
+      assertEquals(result.status, "changed");
+      assertEquals(puts, [], "no file is put on its own");
+      assertEquals(files.length, 1);
+      ok(files[0] !== `${dir}/source`, "the packed copy is sent, not the file");
+      assertEquals(await Deno.readFile(`${dir}/${packing}`), text);
+      assertEquals((await Deno.stat(`${dir}/${packing}`)).mode! & 0o777, 0o755);
+    }
+    const plain = await installFile(`${dir}/source`, `${dir}/plain`, []);
+    assertEquals(plain.files, [`${dir}/source`]);
+    assertEquals(await Deno.readFile(`${dir}/plain`), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runJobs() uploads each file on its own to a host without tar, compressed where it unpacks it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const text = compressible();
+    await Deno.writeFile(`${dir}/source`, text);
+    for (const packing of ["zstd", "gzip"] as const) {
+      const { result, puts } = await installFile(`${dir}/source`, `${dir}/${packing}`, [packing], {
+        tar: false,
+      });
       assertEquals(result.status, "changed");
       assertEquals(puts.map((put) => put.packed), [packing]);
       ok(puts[0].source !== `${dir}/source`, "the packed copy is sent, not the file");
       assertEquals(await Deno.readFile(`${dir}/${packing}`), text);
       assertEquals((await Deno.stat(`${dir}/${packing}`)).mode! & 0o777, 0o755);
     }
-    const plain = await installFile(`${dir}/source`, `${dir}/plain`, []);
+    const plain = await installFile(`${dir}/source`, `${dir}/plain`, [], { tar: false });
     assertEquals(plain.puts.map((put) => [put.source, put.packed]), [[`${dir}/source`, undefined]]);
     assertEquals(await Deno.readFile(`${dir}/plain`), text);
   } finally {

@@ -1,8 +1,8 @@
 /**
  * How the apply script puts files in place. Every file is first made ready in the host's
- * stage, a private directory (0700, the login user's), under its target's name: uploaded
- * there before the script runs, copied there, or, for a small text, written there by the
- * script itself. There it is given its mode and owner: chmod and chown never touch a path
+ * stage, a private directory (0700), under its target's name: unpacked there with the
+ * script itself (`bundle.ts`) or uploaded there before it runs, copied there, or, for a
+ * small text, written there by the script itself. There it is given its mode and owner: chmod and chown never touch a path
  * in the target's directory, which the service's own user may be able to change (and point
  * at another file). Then `muster_place` puts the files of each directory in place: renamed
  * over their targets by one `mv` where the stage is on the directory's filesystem, else
@@ -21,7 +21,12 @@ export interface Upload {
   sha256: string;
   /** Where the script expects it. */
   stagePath: string;
+  /** The mode it is unpacked with, in a bundle (`bundle.ts`): its target's. @default 0o600 */
+  mode?: number;
 }
+
+/** The apply script's name in the stage, where it comes with the uploads (`bundle.ts`): no staged file takes it. */
+export const STAGED_SCRIPT = ".muster-apply";
 
 /** Largest file written by the script itself instead of uploaded. */
 const INLINE_BYTES = 64 * 1024;
@@ -67,14 +72,30 @@ export class Placer {
   readonly #made = new Set<string>();
   /** The uid the script runs as, when known. */
   readonly #uid?: number;
+  /** Every op, for the owners given ahead of their group (see `place`). */
+  readonly #ops: UploadOp[];
+  /** Whether the files come unpacked with the script, each with its target's mode and the script's user as owner. */
+  readonly #bundled: boolean;
+  /** Ops whose staged file was given its owner already. */
+  readonly #owned = new Set<UploadOp>();
 
-  /** @param ops every upload op of the script, in the order they run */
-  constructor(ops: UploadOp[], options: { stage: string; localSources: boolean; uid?: number }) {
+  /**
+   * @param ops every upload op of the script, in the order they run
+   * @param options.bundled the files are unpacked in the stage with the script (`bundle.ts`):
+   * small texts go with them rather than being written by the script, and each file arrives
+   * with its mode
+   */
+  constructor(
+    ops: UploadOp[],
+    options: { stage: string; localSources: boolean; uid?: number; bundled?: boolean },
+  ) {
     this.#stage = options.stage;
     this.#localSources = options.localSources;
     this.#uid = options.uid;
+    this.#ops = ops;
+    this.#bundled = options.bundled ?? false;
     // Files in the stage, and the directories made for a second target of the same name.
-    const taken = new Set<string>();
+    const taken = new Set([`${this.#stage}/${STAGED_SCRIPT}`]);
     const dirs = new Set<string>();
     for (const op of ops) {
       // Flat in the stage; a second target of the same name gets a directory of its own.
@@ -87,10 +108,15 @@ export class Placer {
       taken.add(path);
       if (posix.dirname(path) !== this.#stage) dirs.add(posix.dirname(path));
       this.#staged.set(op, path);
-      const text = this.#inPlace(op) ? undefined : inlineText(op.source);
+      const text = this.#inPlace(op) || this.#bundled ? undefined : inlineText(op.source);
       if (text !== undefined) this.#texts.set(op, text);
       else if (!this.#inPlace(op)) {
-        this.#uploads.set(op.sha256, { source: op.source, sha256: op.sha256, stagePath: path });
+        this.#uploads.set(op.sha256, {
+          source: op.source,
+          sha256: op.sha256,
+          stagePath: path,
+          mode: op.mode,
+        });
       }
     }
     for (const upload of this.#uploads.values()) this.#made.add(posix.dirname(upload.stagePath));
@@ -106,22 +132,33 @@ export class Placer {
     return [...new Set([...this.#staged.keys()].map((op) => posix.dirname(op.dest)))];
   }
 
-  /** Shell that puts a group of files in place together: all of them, or none if one fails before its renames. */
+  /**
+   * Shell that puts a group of files in place together: all of them, or none if one fails
+   * before its renames. Bundled, an owner is given once: at the first group that needs it,
+   * to every file of the script that comes with it (those files are all in the stage from
+   * the start, and the owner exists by then, or that group fails).
+   */
   place(group: UploadOp[]): string {
     const staged = (op: UploadOp) => quote(this.#staged.get(op)!);
-    // A text the script writes is made 0644 (umask 022) and owned by the script's user: a
-    // chmod or chown that would give it what it has is left out.
-    const text = (op: UploadOp) => this.#texts.has(op);
+    // A text the script writes is made 0644 (umask 022), a bundled file comes with its
+    // mode, and both are owned by the script's user: a chmod or chown that would give a
+    // file what it has is left out.
+    const made = (op: UploadOp) => this.#texts.has(op) || this.#delivered(op);
+    const hasMode = (op: UploadOp) => this.#delivered(op) || (this.#texts.has(op) && op.mode === 0o644);
     const byMode = Map.groupBy(
-      group.filter((op) => !(text(op) && op.mode === 0o644)),
+      group.filter((op) => !hasMode(op)),
       (op) => op.mode.toString(8).padStart(4, "0"),
     );
-    const byOwner = Map.groupBy(
-      group.filter((op) =>
-        op.owner && !(text(op) && this.#uid === 0 && isRoot(op.owner) && isRoot(op.group))
-      ),
-      (op) => `${op.owner}:${op.group ?? ""}`,
+    const owner = (op: UploadOp) => `${op.owner}:${op.group ?? ""}`;
+    const needsOwner = (op: UploadOp) =>
+      op.owner !== undefined && !this.#owned.has(op) &&
+      !(made(op) && this.#uid === 0 && isRoot(op.owner) && isRoot(op.group));
+    const owners = new Set(group.filter(needsOwner).map(owner));
+    const ahead = this.#ops.filter((op) =>
+      !group.includes(op) && this.#delivered(op) && needsOwner(op) && owners.has(owner(op))
     );
+    const byOwner = Map.groupBy([...group, ...ahead].filter(needsOwner), owner);
+    for (const ops of byOwner.values()) for (const op of ops) this.#owned.add(op);
     const byDir = Map.groupBy(group, (op) => posix.dirname(op.dest));
     const steps = [
       ...group.flatMap((op) => this.#fill(op)),
@@ -134,6 +171,13 @@ export class Placer {
     const beside = group.map((op) => quote(`${op.dest}.muster-tmp`)).join(" ");
     return `{ ${steps.join(" &&\n  ")}; } ||\n  { for muster_f in ${beside}; do ` +
       `if [ -e "$muster_f" ] || [ -L "$muster_f" ]; then rm -f -- "$muster_f"; fi; done; false; }`;
+  }
+
+  /** Whether the op's staged file comes with the script (bundled), with the op's mode. */
+  #delivered(op: UploadOp): boolean {
+    if (!this.#bundled || this.#inPlace(op)) return false;
+    const upload = this.#uploads.get(op.sha256);
+    return upload?.stagePath === this.#staged.get(op) && upload?.mode === op.mode;
   }
 
   /** Whether the op's source is the user's own file, used where it is (copied, never moved). */

@@ -79,7 +79,9 @@ Deno.test("--timeout on a test fleet", async (t) => {
       `find ${PREFIX} /etc/systemd/system /tmp /var/tmp -name '*.muster-tmp' -o -name 'muster-stage-*' 2>/dev/null; true`,
     );
     assertEquals(left.stdout.trim(), "");
-    const running = await slowApply.sh("ps -eo args | grep -E '^(sleep 600|sh -s)' || true");
+    const running = await slowApply.sh(
+      "ps -eo args | grep -E '^(sleep 600|sh -s|sh .*/\\.muster-apply)' || true",
+    );
     assertEquals(running.stdout.trim(), "", "the stalled command and its script were ended");
     assertEquals((await quick.sh(`test -x ${PREFIX}/bin/flmctl; echo $?`)).stdout.trim(), "0");
   });
