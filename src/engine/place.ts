@@ -27,6 +27,8 @@ export interface Upload {
 
 /** The apply script's name in the stage, where it comes with the uploads (`bundle.ts`): no staged file takes it. */
 export const STAGED_SCRIPT = ".muster-apply";
+/** The file in the stage that `muster_same_fs` reads the filesystems from: no staged file takes it either. */
+const STAGED_DEVICES = ".muster-devs";
 
 /** Largest file written by the script itself instead of uploaded. */
 const INLINE_BYTES = 64 * 1024;
@@ -42,11 +44,16 @@ const INLINE_BYTES = 64 * 1024;
  */
 export function placeFunctions(stage: string, dirs: string[]): string {
   const listed = [stage, ...dirs].map((path) => quote(path)).join(" ");
+  const devs = quote(`${stage}/${STAGED_DEVICES}`);
   return [
     "muster_movable=; [ -e /sys/fs/selinux/enforce ] || muster_movable=1; muster_devs=",
-    // stat prints "DEV PATH" lines in order, the stage's first (none when it is missing).
+    // stat prints "DEV PATH" lines in order, the stage's first (none when it is missing),
+    // into a file of the stage that the shell reads: no subshell.
     'muster_same_fs() { [ -n "$muster_movable" ] || return 1',
-    `  [ -n "$muster_devs" ] || muster_devs="$(stat -c '%d %n' -- ${listed} 2>/dev/null)` + '\n." || :',
+    `  if [ -z "$muster_devs" ]; then stat -c '%d %n' -- ${listed} > ${devs} 2>/dev/null || :; muster_devs=`,
+    `    while IFS= read -r muster_line; do muster_devs="$muster_devs$muster_line` + '\n"; done < ' +
+    `${devs} || :`,
+    '    muster_devs="$muster_devs."; fi',
     '  muster_first=${muster_devs%%"\n"*}',
     `  [ "\${muster_first#* }" = ${quote(stage)} ] || return 1`,
     '  case "$muster_devs" in *"\n${muster_first%% *} $1\n"*) return 0 ;; esac; return 1; }',
@@ -95,7 +102,7 @@ export class Placer {
     this.#ops = ops;
     this.#bundled = options.bundled ?? false;
     // Files in the stage, and the directories made for a second target of the same name.
-    const taken = new Set([`${this.#stage}/${STAGED_SCRIPT}`]);
+    const taken = new Set([STAGED_SCRIPT, STAGED_DEVICES].map((name) => `${this.#stage}/${name}`));
     const dirs = new Set<string>();
     for (const op of ops) {
       // Flat in the stage; a second target of the same name gets a directory of its own.
