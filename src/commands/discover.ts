@@ -177,6 +177,7 @@ async function discoverHost(
       },
     });
   } finally {
+    await prepared.session?.end();
     await prepared.transport?.close().catch(() => {});
   }
 }

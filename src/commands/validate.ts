@@ -225,6 +225,7 @@ async function validateHost(
       }
     }
   } finally {
+    await prepared.session?.end();
     await prepared.transport?.close().catch(() => {});
   }
   return checks.result(host.name, address, started);

@@ -53,6 +53,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     : prepared.steps.map((step, index) => ({ step, index }))
       .filter(({ step, index }) => changes(step) || holds.get(index));
   if (runnable.length === 0) {
+    await prepared.session?.end();
     return hostResult(
       prepared,
       prepared.steps.map((step, i) => stepResult(step, statuses[i])),
@@ -106,6 +107,7 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
     if (!(error instanceof MusterError)) throw error;
     // Staged files are removed by nobody else: do it, best effort.
     if (!bundled) await transport!.run(`rm -rf ${stage}`).catch(() => {});
+    await prepared.session?.end();
     const category = error.category ?? "install";
     const steps = prepared.steps.map((step, i) =>
       stepResult(
@@ -168,13 +170,9 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   let broken: ErrorCategory | undefined;
   // A bundle holds one of the fleet's upload slots until it is sent.
   const sent = bundled && context.uploads ? await hold(context.uploads) : () => {};
-  const command = bundled ? bundleCommand(stage, packing) : "sh -s";
-  const result = await transport!.run(command, {
-    stdin: input,
-    onInputSent: sent,
-    signal: context.signal,
-    onStdout: live,
-  })
+  const command = bundled ? bundleCommand(stage, packing) : "exec sh -s";
+  // The host's session, open since its facts, runs it.
+  const result = await prepared.session!.next(command, input, { onInputSent: sent, onStdout: live })
     .finally(sent)
     .catch((error) => {
       // A broken connection or a cancel mid-script: report it as the first step's failure.

@@ -61,7 +61,8 @@ function unique(facts: Fact<unknown>[]): Fact<unknown>[] {
   return [...seen.values()];
 }
 
-function marker(nonce: string, kind: string): string {
+/** A line the host's script marks its output with: `@@muster-NONCE-KIND:`. */
+export function marker(nonce: string, kind: string): string {
   return `@@muster-${nonce}-${kind}:`;
 }
 

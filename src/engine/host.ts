@@ -8,6 +8,7 @@ import { gatherScript, parseGathered } from "./gather.ts";
 import { type Packer, packingsFact } from "./packer.ts";
 import { stageRootFact } from "./stage.ts";
 import { tarFact } from "./bundle.ts";
+import { HostSession } from "./session.ts";
 import type { HostResult, PhaseTiming, StepResult } from "./result.ts";
 import type { Step } from "./step.ts";
 
@@ -51,6 +52,8 @@ export interface PreparedHost {
   /** Steps whose end was already announced by a `step-end` event, with the status it said. */
   announced: Map<number, StepResult["status"]>;
   transport?: Transport;
+  /** The host's shell, open from the facts to the apply (`session.ts`); ended when there is none. */
+  session?: HostSession;
   facts?: Facts;
   steps: PlannedStep[];
   /** Why the host could not be planned at all. */
@@ -80,7 +83,9 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
   }
   try {
     enterPhase(prepared, context, "facts");
-    prepared.facts = await gather(prepared.transport, job.steps, context.signal);
+    const gathered = await gather(prepared.transport, job.steps, context.signal);
+    prepared.session = gathered.session;
+    prepared.facts = gathered.facts;
   } catch (error) {
     if (!(error instanceof MusterError)) throw error;
     prepared.failure = { error: withExit(error, context.unreachableExitCode, false), unreachable: false };
@@ -118,12 +123,22 @@ export async function prepareHost(job: HostJob, context: HostContext): Promise<P
   return prepared;
 }
 
-async function gather(transport: Transport, steps: Step[], signal?: AbortSignal): Promise<Facts> {
+/**
+ * Gathers the facts in the host's session, which then waits for the apply. A session whose
+ * facts cannot be read is ended.
+ */
+async function gather(
+  transport: Transport,
+  steps: Step[],
+  signal?: AbortSignal,
+): Promise<{ facts: Facts; session: HostSession }> {
   const nonce = crypto.randomUUID().slice(0, 8);
   // The engine's own facts: what the host unpacks (uploads are sent compressed where it
   // can, bundled where it has tar) and where they are staged.
   const facts = [...steps.flatMap((step) => step.facts), packingsFact, stageRootFact, hostUidFact, tarFact];
-  const result = await transport.run("sh -s", { stdin: gatherScript(facts, nonce), signal });
+  const session = new HostSession(transport, gatherScript(facts, nonce), nonce, signal);
+  const gathered = await session.facts;
+  const result = "ended" in gathered ? gathered.ended : { code: 0, stdout: gathered.stdout, stderr: "" };
   const raw = parseGathered(result.stdout, nonce);
   if (result.code !== 0 && raw.size === 0) {
     const sudo = /sudo:|Sorry, try again|incorrect password/.test(result.stderr);
@@ -138,7 +153,7 @@ async function gather(transport: Transport, steps: Step[], signal?: AbortSignal)
       sudo ? { hint, category: "auth" } : { category: "install" },
     );
   }
-  return new GatheredFacts(raw);
+  return { facts: new GatheredFacts(raw), session };
 }
 
 /**

@@ -60,6 +60,13 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
   // Each upload holds a stream's buffers: bound them fleet-wide, not per host.
   const uploads = limiter(options.maxUploads ?? 12);
   const packer = new Packer(options.packings);
+  // Every host prepared: a session not applied is ended at the latest when the run ends.
+  const preparedHosts: PreparedHost[] = [];
+  const prepare = async (job: HostJob, context: HostContext) => {
+    const prepared = await prepareHost(job, context);
+    preparedHosts.push(prepared);
+    return prepared;
+  };
   // Ctrl-C (options.signal) starts nothing new but lets running commands finish; only a
   // host's own timeout cancels a command that is running. One deadline per host for the
   // whole run: planning and applying (after a confirmation) share it.
@@ -123,7 +130,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     if (options.confirm) {
       const prepared = new Map<HostJob, PreparedHost>();
       await pool(jobs, options.forks ?? 50, async (job) => {
-        prepared.set(job, await prepareHost(job, contextFor(job)));
+        prepared.set(job, await prepare(job, contextFor(job)));
       });
       const all = jobs.map((job) => prepared.get(job)!);
       if (options.dryRun) {
@@ -150,8 +157,9 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
       options,
       async (job) => {
         const context = contextFor(job);
-        const prepared = await prepareHost(job, context);
+        const prepared = await prepare(job, context);
         if (options.dryRun) {
+          await prepared.session?.end();
           await close(prepared.transport);
           return finish(plannedResult(prepared), job, prepared);
         }
@@ -167,6 +175,7 @@ export async function runJobs(jobs: HostJob[], options: RunOptions): Promise<Run
     return { results, cancelled: false };
   } finally {
     for (const deadline of deadlines.values()) deadline.clear();
+    await Promise.all(preparedHosts.map((prepared) => prepared.session?.end()));
     await Promise.all([...open].map(close));
     await packer.close();
   }
