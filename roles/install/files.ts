@@ -8,6 +8,7 @@ import { parseMode } from "../../src/app/app.ts";
 import { overlay, render } from "../../src/template/render.ts";
 import type { AppSpec } from "../../src/app/spec.ts";
 import { sh } from "../../src/transport/quote.ts";
+import { EXACT_COMPARE_BYTES, holdsExactly } from "../../src/engine/read_text.ts";
 import { cleaning, ownerOf } from "./context.ts";
 import { sha256Hex, textFileChanges } from "./text_file.ts";
 
@@ -83,13 +84,19 @@ export function fileStep(spec: AppSpec, file: FileDecl, options: { managed?: boo
     },
     verify(facts) {
       const kept = !managed && !cleaning(facts, spec) ? facts.get(content) : undefined;
-      const sum = sha256Hex(new TextEncoder().encode(kept ?? wanted(facts)));
-      // The sum's line is a here-document: the shell writes it to sha256sum, no printf of its own.
-      return sh`sha256sum -c --quiet >/dev/null 2>&1 <<'MUSTER_SUM' || ` +
-        sh`{ echo ${`${path} is not the ${
-          file.kind === "config" ? "configuration" : "file"
-        } that was written`} >&2; exit 1; }\n` +
-        `${sum}  ${path}\nMUSTER_SUM`;
+      const text = kept ?? wanted(facts);
+      const fail = sh`{ echo ${`${path} is not the ${
+        file.kind === "config" ? "configuration" : "file"
+      } that was written`} >&2; exit 1; }`;
+      // A small text is compared by the shell itself; else its sum's line is a here-document
+      // that the shell writes to sha256sum, no printf of its own.
+      const bytes = new TextEncoder().encode(text);
+      if (bytes.length <= EXACT_COMPARE_BYTES && !text.includes("\0")) {
+        return `${holdsExactly(path, text)} || ${fail}`;
+      }
+      return `sha256sum -c --quiet >/dev/null 2>&1 <<'MUSTER_SUM' || ${fail}\n${
+        sha256Hex(bytes)
+      }  ${path}\nMUSTER_SUM`;
     },
   };
 }

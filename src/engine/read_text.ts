@@ -36,3 +36,19 @@ export function printExact(path: string): string {
   return `muster_line=; [ ! -r ${path} ] || while IFS= read -r muster_line; do ` +
     `printf '%s\\n' "$muster_line"; done < ${path}; printf '%s' "$muster_line"`;
 }
+
+/** Largest text `holdsExactly` compares: beyond, reading a byte at a time costs more than a process. */
+export const EXACT_COMPARE_BYTES = 4096;
+
+/**
+ * Shell that succeeds when the text file at `path` holds exactly `text` (its last line as it
+ * ends), read by the shell's own `read`, where `sha256sum -c` would start a process; fails
+ * when it differs or cannot be read. For texts of at most `EXACT_COMPARE_BYTES` without NUL
+ * (NUL bytes do not survive the shell).
+ */
+export function holdsExactly(path: string, text: string): string {
+  return `{ muster_text=; muster_line=; [ -r ${quote(path)} ] && { while IFS= read -r muster_line; do ` +
+    `muster_text="$muster_text$muster_line
+"; done < ${quote(path)}; ` +
+    `[ "$muster_text$muster_line" = ${quote(text)} ]; }; }`;
+}
