@@ -8,10 +8,11 @@
  *
  * Compressed, the archive is a run of zstd frames (gzip members), which `zstd -dc` (`gzip
  * -dc`) reads as one stream: each file's content is the `Packer`'s, compressed once for the
- * whole run, and the headers and padding between are small frames made for each host.
+ * whole run, and the headers and padding between are small frames made for each host, stored
+ * as they are.
  */
 import { posix } from "node:path";
-import { gzipSync, zstdCompressSync } from "node:zlib";
+import { crc32 } from "node:zlib";
 import { type Packing, unpackCommand } from "../transport/packing.ts";
 import { quote } from "../transport/quote.ts";
 import type { InputPiece } from "../transport/transport.ts";
@@ -66,7 +67,7 @@ export async function bundleInput(
     if (pending.length === 0) return;
     const bytes = concat(pending);
     pending = [];
-    pieces.push(packing ? compress(bytes, packing) : bytes);
+    pieces.push(packing ? stored(bytes, packing) : bytes);
   };
   const inStage = (path: string) => posix.relative(stage, path);
   const dirs = new Set(
@@ -95,8 +96,46 @@ export async function bundleInput(
   return pieces;
 }
 
-function compress(bytes: Uint8Array, packing: Packing): Uint8Array {
-  return packing === "zstd" ? zstdCompressSync(bytes) : gzipSync(bytes);
+/**
+ * Bytes as one zstd frame (gzip member) that stores them as they are. The blocks made per
+ * host (tar headers and padding, the script, a small generated file) are too small to be
+ * worth compressing, and a compressor's native context for each would stay in the
+ * controller's memory until a collection frees it.
+ */
+export function stored(bytes: Uint8Array, packing: Packing): Uint8Array {
+  return packing === "zstd" ? storedZstd(bytes) : storedGzip(bytes);
+}
+
+/** zstd: magic, a frame header with a 128 KiB window, then raw blocks of at most 128 KiB (one, empty, for nothing). */
+function storedZstd(bytes: Uint8Array): Uint8Array {
+  const BLOCK = 128 * 1024;
+  const parts: Uint8Array[] = [new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])];
+  for (let at = 0; at === 0 || at < bytes.length; at += BLOCK) {
+    const block = bytes.subarray(at, at + BLOCK);
+    const last = at + BLOCK >= bytes.length ? 1 : 0;
+    const header = last | (block.length << 3);
+    parts.push(new Uint8Array([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), block);
+  }
+  return concat(parts);
+}
+
+/** gzip: a header, deflate's stored blocks of at most 65535 bytes, then the CRC-32 and the size. */
+function storedGzip(bytes: Uint8Array): Uint8Array {
+  const BLOCK = 65535;
+  const parts: Uint8Array[] = [new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])];
+  for (let at = 0; at === 0 || at < bytes.length; at += BLOCK) {
+    const block = bytes.subarray(at, at + BLOCK);
+    const head = new DataView(new ArrayBuffer(5));
+    head.setUint8(0, at + BLOCK >= bytes.length ? 1 : 0);
+    head.setUint16(1, block.length, true);
+    head.setUint16(3, ~block.length & 0xffff, true);
+    parts.push(new Uint8Array(head.buffer), block);
+  }
+  const tail = new DataView(new ArrayBuffer(8));
+  tail.setUint32(0, crc32(bytes), true);
+  tail.setUint32(4, bytes.length % 2 ** 32, true);
+  parts.push(new Uint8Array(tail.buffer));
+  return concat(parts);
 }
 
 async function sizeOf(source: string | Uint8Array): Promise<number> {

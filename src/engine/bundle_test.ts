@@ -1,25 +1,17 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createHash, randomFillSync } from "node:crypto";
-import { LocalTransport } from "../transport/local.ts";
+import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import type { Packing } from "../transport/packing.ts";
 import { quote } from "../transport/quote.ts";
-import type { Connection, InputPiece } from "../transport/transport.ts";
+import type { InputPiece } from "../transport/transport.ts";
 import { applyScript } from "./apply_script.ts";
-import { bundleCommand, bundleInput, tarFact } from "./bundle.ts";
+import { bundleCommand, bundleInput, stored, tarFact } from "./bundle.ts";
 import { shOp } from "./change.ts";
 import { Packer } from "./packer.ts";
 import { STAGED_SCRIPT, type Upload } from "./place.ts";
+import { localTransport } from "./testing.ts";
 
-const local = new LocalTransport(
-  {
-    name: "local",
-    kind: "local",
-    address: "localhost",
-    port: 22,
-    become: false,
-    becomeUser: "root",
-  } satisfies Connection,
-);
+const local = localTransport();
 
 function bytes(length: number, fill: (out: Uint8Array) => void): Uint8Array {
   const out = new Uint8Array(length);
@@ -180,4 +172,21 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("stored() makes a frame (member) that zstd and gzip read back as the very bytes, whatever their size", async () => {
+  for (const size of [0, 1, 65535, 65536, 128 * 1024, 128 * 1024 + 1, 300_001]) {
+    const bytes = new Uint8Array(size).map((_, i) => (i * 31) % 256);
+    const [zstd, gzip] = [stored(bytes, "zstd"), stored(bytes, "gzip")];
+    assertEquals(new Uint8Array(zstdDecompressSync(zstd)), bytes, `zstd, ${size} bytes`);
+    assertEquals(new Uint8Array(gunzipSync(gzip)), bytes, `gzip, ${size} bytes`);
+    // The hosts' own programs, too, and two in a row as one stream.
+    for (
+      const [frame, command] of [[zstd, "zstd -dcq | sha256sum"], [gzip, "gzip -dc | sha256sum"]] as const
+    ) {
+      const result = await local.run(command, { stdin: [frame, frame] });
+      const twice = createHash("sha256").update(bytes).update(bytes).digest("hex");
+      assertEquals(result.stdout.split(" ")[0], twice, `${command}, ${size} bytes`);
+    }
+  }
 });
