@@ -1,19 +1,9 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { LocalTransport } from "../transport/local.ts";
-import type { Connection } from "../transport/transport.ts";
 import { HostSession } from "./session.ts";
+import { localTransport } from "./testing.ts";
 
-const local = new LocalTransport(
-  {
-    name: "local",
-    kind: "local",
-    address: "localhost",
-    port: 22,
-    become: false,
-    becomeUser: "root",
-  } satisfies Connection,
-);
+const local = localTransport();
 
 Deno.test("a session gathers, then runs the next command on the input that follows, byte for byte", async () => {
   // A fact that reads its input gets none: what follows is the next command's.

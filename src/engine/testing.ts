@@ -1,4 +1,17 @@
 /** Test helpers for the engine's scripts. */
+import { LocalTransport } from "../transport/local.ts";
+
+/** A transport to this machine, as the user the tests run as (no become). */
+export function localTransport(): LocalTransport {
+  return new LocalTransport({
+    name: "local",
+    kind: "local",
+    address: "localhost",
+    port: 22,
+    become: false,
+    becomeUser: "root",
+  });
+}
 
 /** Runs a script with `sh -s` on this machine (extra environment on top of the process's). */
 export async function runScript(
