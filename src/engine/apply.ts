@@ -86,18 +86,19 @@ export async function applyHost(prepared: PreparedHost, context: HostContext): P
   // Over SSH, to a host with tar, the files and the script go as one stream (`bundle.ts`),
   // compressed where the host can unpack it; a local host uses the files where they are.
   const ssh = transport!.connection.kind === "ssh";
+  const hasTar = ssh && facts!.get(tarFact);
   const { script, uploads } = applyScript(units, {
     nonce,
     stage,
     localSources: !ssh,
     mergeStderr: merged,
     uid: facts!.get(hostUidFact),
-    bundled: ssh && facts!.get(tarFact),
+    bundled: hasTar,
   });
   // Uploads and a broken script are pinned to the first step that changes something.
   const first = runnable.find(({ step }) => changes(step))!;
   const unpacks = ssh ? facts!.get(packingsFact) : [];
-  const bundled = ssh && uploads.length > 0 && facts!.get(tarFact);
+  const bundled = hasTar && uploads.length > 0;
   const packing = context.packer?.packingFor(unpacks);
   let input: string | InputPiece[] = script;
   try {
