@@ -7,22 +7,16 @@
  */
 import { shOp } from "../../src/engine/change.ts";
 import { UsageError } from "../../src/engine/errors.ts";
-import { type Fact, HOST_UID } from "../../src/engine/fact.ts";
+import type { Fact } from "../../src/engine/fact.ts";
+import { setStateVar, STATE_DIR, STATE_SUBDIRS } from "../../src/engine/host_state.ts";
 import type { Step } from "../../src/engine/step.ts";
 import type { App } from "../../src/app/app.ts";
 import { quote, raw, sh } from "../../src/transport/quote.ts";
 import { currentMarker } from "../release/store.ts";
 import { printLines, readLine } from "../../src/engine/read_text.ts";
 
-const ROOT_STATE = "/var/lib/muster";
-const USER_STATE = `"\${XDG_STATE_HOME:-$HOME/.local/state}/muster"`;
-
-/** Where muster keeps its state on a host: /var/lib/muster as root, else the user's state directory. */
-export const STATE_DIR = `"$(if [ ${HOST_UID} = 0 ]; then echo ${ROOT_STATE}; else echo ${USER_STATE}; fi)"`;
-
-/** Shell that sets `muster_state` to `STATE_DIR` with no subshell. */
-const SET_STATE =
-  `if [ ${HOST_UID} = 0 ]; then muster_state=${ROOT_STATE}; else muster_state=${USER_STATE}; fi`;
+/** Shell that sets `muster_state` to the state directory with no subshell. */
+const SET_STATE = setStateVar("muster_state");
 
 /** Who holds (or asks for) a lock: written into the lock file and the audit trail. */
 export interface Holder {
@@ -172,10 +166,11 @@ export function lockStep(options: LockOptions): Step {
         : "";
       const take = [
         SET_STATE,
-        // mkdir starts only on a host's first run; the lock is taken by the shell itself
-        // (noclobber: the file is created, O_EXCL, or not at all), no subshell.
-        `[ -d "$muster_state/locks" ] && [ -d "$muster_state/audit" ] || ` +
-        `mkdir -p -- "$muster_state/locks" "$muster_state/audit"`,
+        // mkdir starts only on a host's first run, for all of the state's directories (the
+        // checksum records' too); the lock is taken by the shell itself (noclobber: the file
+        // is created, O_EXCL, or not at all), no subshell.
+        STATE_SUBDIRS.map((sub) => `[ -d "$muster_state/${sub}" ]`).join(" && ") +
+        ` || mkdir -p -- ${STATE_SUBDIRS.map((sub) => `"$muster_state/${sub}"`).join(" ")}`,
         takeOver +
         sh`set -C; if printf '%s\\n' ${JSON.stringify(holder)} 2>/dev/null > ${
           raw(lockFile)

@@ -4,13 +4,14 @@
  * whose record no longer matches is hashed again. A user cannot set ctime back, so a file
  * changed to the same size and mtime is still hashed, and its change found.
  */
-import { type Fact, HOST_UID } from "../engine/fact.ts";
+import type { Fact } from "../engine/fact.ts";
+import { setStateVar } from "../engine/host_state.ts";
 import { raw, sh } from "../transport/quote.ts";
 import { parseSha256 } from "./files.ts";
 
 /**
  * Where the record of an installation lives on the host: outside the installation (whose
- * layout is the app's), under /var/lib/muster as root, else the user's state directory.
+ * layout is the app's), in muster's state directory on the host (see host_state.ts).
  */
 export function recordPath(app: string, prefix: string): string {
   return `${app}${prefix.replaceAll("/", "_")}.tsv`;
@@ -18,15 +19,14 @@ export function recordPath(app: string, prefix: string): string {
 
 /** Where records are kept: a directory, or (by default) decided on the host by who runs there. */
 export interface RecordOptions {
-  /** The directory of the records. @default /var/lib/muster/checksums as root, else ~/.local/state/muster/checksums */
+  /** The directory of the records. @default the host's state directory's `checksums` (see host_state.ts) */
   dir?: string;
 }
 
 /** Shell that sets `muster_record` to the record's path for `name` (from `recordPath`). */
 function recordVar(name: string, options: RecordOptions): string {
   if (options.dir) return sh`muster_record=${`${options.dir}/${name}`}`;
-  return sh`muster_record=/var/lib/muster/checksums/${name}; ` +
-    sh`[ ${raw(HOST_UID)} = 0 ] || muster_record="\${HOME:-/tmp}/.local/state/muster/checksums/"${name}`;
+  return setStateVar("muster_record", sh`/checksums/${name}`);
 }
 
 /**
@@ -54,8 +54,10 @@ export function quickSumsFact(
 
 /**
  * Shell that records the files as they are now, with the checksums they are known to have:
- * one `stat` for all of them, its lines matched to the files by name. A file that cannot
- * be read leaves the record as it was, which then matches nothing changed since.
+ * one `stat` for all of them into the record's temporary file, its lines matched to the files
+ * by name and read back by the shell itself (no pipe, so no subshell), then the record written
+ * over it and moved into place. A file that cannot be read leaves the record as it was, which
+ * then matches nothing changed since.
  */
 export function recordSums(
   files: Array<{ path: string; sha256: string }>,
@@ -63,13 +65,19 @@ export function recordSums(
   options: RecordOptions = {},
 ): string {
   if (files.length === 0) return ":";
+  const line = (i: number) => `muster_stat${i}`;
   return [
     recordVar(record, options),
     '[ -d "${muster_record%/*}" ] || mkdir -p -- "${muster_record%/*}"',
-    sh`stat -c '%n\t%s %Y %Z %i' -- ${files.map((file) => file.path)} | {`,
-    ...files.map((file) =>
-      sh`  IFS= read -r muster_line && case "$muster_line" in ${file.path}"\t"*) ;; *) exit 1 ;; esac && ` +
-      sh`printf '%s\t%s\t%s\n' ${file.path} "\${muster_line#*\t}" ${file.sha256}`
+    sh`stat -c '%n\t%s %Y %Z %i' -- ${files.map((file) => file.path)} > "$muster_record.tmp" && {`,
+    ...files.map((file, i) =>
+      `  IFS= read -r ${line(i)} && ` +
+      sh`case "$${raw(line(i))}" in ${file.path}"\t"*) ;; *) false ;; esac` +
+      (i < files.length - 1 ? " &&" : "")
+    ),
+    '} < "$muster_record.tmp" && {',
+    ...files.map((file, i) =>
+      sh`  printf '%s\t%s\t%s\n' ${file.path} "\${${raw(line(i))}#*\t}" ${file.sha256}`
     ),
     '} > "$muster_record.tmp" && mv -f -- "$muster_record.tmp" "$muster_record" || rm -f -- "$muster_record.tmp"',
   ].join("\n");
