@@ -189,7 +189,8 @@ export function lockStep(options: LockOptions): Step {
         sh`  printf '%s,"time":"%s","before":"%s","after":"%s","outcome":"%s"}\\n' ${fixed} ` +
         `"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$muster_release_before" "$muster_after" "$muster_outcome" ` +
         `>> "$muster_state"/audit/${quote(`${app.name}.jsonl`)}`,
-        `  rm -f -- ${lockFile}`,
+        // Removed with the stage, in the same rm (see Step.hold).
+        `  muster_remove_last=${lockFile}`,
         "fi",
       ].join("\n");
       return { take, release };

@@ -95,6 +95,7 @@ export function applyScript(
     "umask 022",
     options.uid === undefined ? ASK_HOST_UID : `muster_uid=${options.uid}`,
     "muster_step=-1",
+    "muster_remove_last=",
     // The clock is the host's uptime where /proc has it (read by the shell itself: no
     // process per step), else `date`.
     "if [ -r /proc/uptime ]; then muster_clock() { read -r muster_now muster_idle < /proc/uptime; " +
@@ -117,9 +118,10 @@ export function applyScript(
     // The end is timed before the rollback and told after the cleanup, never in its way: a
     // closed output cannot stop the rollback.
     `trap 'muster_rc=$?; muster_clock || :; muster_end=$muster_now; set +e; ` +
-    `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; [ ! -e ${
-      quote(stage)
-    } ] || rm -rf ${quote(stage)}; ` +
+    `if [ "$muster_rc" -ne 0 ]; then muster_rollback; fi; muster_finally; ` +
+    // The stage and what a hold's release left to remove (its lock): one rm for both.
+    `if [ -e ${quote(stage)} ] || [ -n "$muster_remove_last" ]; then ` +
+    `rm -rf -- ${quote(stage)} \${muster_remove_last:+"$muster_remove_last"}; fi; ` +
     `printf "%s\\n" "${mark}-end:$muster_end" 2>/dev/null || :' EXIT`,
     // A cancelled run (its host out of time) closes the output and sends SIGTERM: exit, so
     // that the EXIT trap rolls back, with SIGPIPE ignored from then on since nobody reads

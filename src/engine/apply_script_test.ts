@@ -302,6 +302,36 @@ Deno.test("applyScript() runs a started step's finally at the end, on success an
   }
 });
 
+Deno.test("applyScript() removes the file a finally leaves in muster_remove_last with its stage, in one rm, on success and failure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const shims = `${dir}/shims`;
+    await Deno.mkdir(shims);
+    await Deno.writeTextFile(`${shims}/rm`, `#!/bin/sh\necho "$*" >> ${shims}/rm.log\nexec /bin/rm "$@"\n`, {
+      mode: 0o755,
+    });
+    for (const failing of [false, true]) {
+      await Deno.mkdir(`${dir}/stage`);
+      await Deno.writeTextFile(`${dir}/my lock`, "held");
+      const { script } = applyScript([
+        { ...unit(failing ? "false" : "true"), finally: `muster_remove_last="${dir}/my lock"` },
+      ], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+      assertEquals((await run(script, { PATH: `${shims}:${Deno.env.get("PATH")}` })).code, failing ? 1 : 0);
+      for (const gone of ["stage", "my lock"]) {
+        assertEquals(await Deno.stat(`${dir}/${gone}`).then(() => true, () => false), false, gone);
+      }
+    }
+    // Once each time, for both; and a variable of the environment is not taken for one.
+    assertEquals((await Deno.readTextFile(`${shims}/rm.log`)).split("\n").filter(Boolean).length, 2);
+    await Deno.writeTextFile(`${dir}/keep`, "mine");
+    const { script } = applyScript([unit("true")], { nonce: "n", stage: `${dir}/stage`, localSources: true });
+    await run(script, { muster_remove_last: `${dir}/keep` });
+    assertEquals(await Deno.readTextFile(`${dir}/keep`), "mine");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("applyScript() with mergeStderr keeps the failing step's words, from standard output", async () => {
   const dir = await Deno.makeTempDir();
   try {

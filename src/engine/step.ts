@@ -36,7 +36,9 @@ export interface Step {
    * A hold on the host for the whole apply (a lock): `take` runs as this step's op, before
    * any other step's change, on every host that changes (also when this step plans none);
    * `release` runs at the script's end whatever happened, once `take` started (it sees
-   * `$muster_rc`, the script's exit status). Hosts that change nothing take no hold.
+   * `$muster_rc`, the script's exit status). A release that ends by removing a file sets
+   * `muster_remove_last` to its path instead: the script removes it with its stage, in one
+   * `rm`, once every release ran. Hosts that change nothing take no hold.
    */
   hold?(facts: Facts): { take: string; release: string } | undefined;
 }
