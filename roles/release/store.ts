@@ -160,36 +160,36 @@ export function installedId(state: StoreState): string | undefined {
 
 /**
  * Shell that stores what is installed now as release `release` (hard links, else copies),
- * replacing a partial one: written aside, then renamed into place.
+ * replacing a partial one. The release is written where it stays, its `release.json` last:
+ * the store lists only directories that have one, so a store cut short is never taken for
+ * a release, and the next store of it starts afresh.
  */
 export function storeScript(prefix: string, release: Release): string {
   const dir = `${releasesDir(prefix)}/${release.id}`;
-  const tmp = `${dir}.muster-tmp`;
   // One mkdir for every directory the files go in, then one ln per directory (else one cp,
   // after removing what ln linked before it failed).
   const byDir = Map.groupBy(release.files, dirOf);
   // The store is private: every directory made here is 0700, the store's own first. Nothing
   // is removed that is not there.
   return [
-    sh`${raw(removeTree(tmp))} && mkdir -p -m 0700 -- ${[
+    sh`${raw(removeTree(dir))} && mkdir -p -m 0700 -- ${[
       releasesDir(prefix),
-      tmp,
-      ...[...byDir.keys()].map((dir) => `${tmp}/${dir}`),
+      dir,
+      ...[...byDir.keys()].map((sub) => `${dir}/${sub}`),
     ]}`,
-    ...[...byDir].map(([dir, paths]) => {
+    ...[...byDir].map(([sub, paths]) => {
       const sources = paths.map((path) => `${prefix}/${path}`);
-      return sh`{ ln -- ${sources} ${`${tmp}/${dir}/`} 2>/dev/null || ` +
+      return sh`{ ln -- ${sources} ${`${dir}/${sub}/`} 2>/dev/null || ` +
         sh`{ rm -f -- ${
-          paths.map((path) => `${tmp}/${path}`)
-        }; cp -p -- ${sources} ${`${tmp}/${dir}/`}; }; }`;
+          paths.map((path) => `${dir}/${path}`)
+        }; cp -p -- ${sources} ${`${dir}/${sub}/`}; }; }`;
     }),
     ...release.dirs.map((path) =>
-      sh`if [ -d ${`${prefix}/${path}`} ]; then mkdir -p -- ${`${tmp}/${
+      sh`if [ -d ${`${prefix}/${path}`} ]; then mkdir -p -- ${`${dir}/${
         dirOf(path)
-      }`} && { cp -al -- ${`${prefix}/${path}`} ${`${tmp}/${path}`} 2>/dev/null || { rm -rf -- ${`${tmp}/${path}`}; cp -a -- ${`${prefix}/${path}`} ${`${tmp}/${path}`}; }; }; fi`
+      }`} && { cp -al -- ${`${prefix}/${path}`} ${`${dir}/${path}`} 2>/dev/null || { rm -rf -- ${`${dir}/${path}`}; cp -a -- ${`${prefix}/${path}`} ${`${dir}/${path}`}; }; }; fi`
     ),
-    sh`printf '%s\\n' ${JSON.stringify(release)} > ${`${tmp}/release.json`}`,
-    sh`${raw(removeTree(dir))} && mv -- ${tmp} ${dir}`,
+    sh`printf '%s\n' ${JSON.stringify(release)} > ${`${dir}/release.json`}`,
   ].join("\n");
 }
 

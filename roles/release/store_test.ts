@@ -135,18 +135,22 @@ Deno.test("storeScript() keeps the store private, removes a partial release, and
     assertEquals(await Deno.stat(`${shims}/rm.log`).then(() => true, () => false), false, "no rm started");
     assertEquals((await Deno.stat(`${prefix}/.releases`)).mode! & 0o777, 0o700);
     assertEquals((await Deno.stat(`${prefix}/.releases/aaaa1111`)).mode! & 0o777, 0o700);
-    // A partial store of the same release (a run cut short) and the release itself are replaced.
-    await Deno.mkdir(`${prefix}/.releases/aaaa1111.muster-tmp/bin`, { recursive: true });
-    await Deno.writeTextFile(`${prefix}/.releases/aaaa1111.muster-tmp/bin/junk`, "half");
+    // A partial store of the same release (a run cut short: no release.json) is not listed,
+    // and is replaced whole by the next store.
+    await Deno.remove(`${prefix}/.releases/aaaa1111/release.json`);
+    await Deno.writeTextFile(`${prefix}/.releases/aaaa1111/bin/junk`, "half");
+    const fact = storeFact(prefix, releaseShape(flameSpec({ prefix, profiles: ["control-plane"] })));
+    const listed = await runScript(fact.command);
+    assertEquals(fact.parse(listed.stdout, listed.code).releases, []);
     const again = await runScript(`set -e\n${storeScript(prefix, release)}`, env);
     assertEquals(again.code, 0, again.stderr);
     assertEquals(
-      await Deno.stat(`${prefix}/.releases/aaaa1111.muster-tmp`).then(() => true, () => false),
+      await Deno.stat(`${prefix}/.releases/aaaa1111/bin/junk`).then(() => true, () => false),
       false,
     );
     assertEquals(
-      await Deno.stat(`${prefix}/.releases/aaaa1111/bin/junk`).then(() => true, () => false),
-      false,
+      JSON.parse(await Deno.readTextFile(`${prefix}/.releases/aaaa1111/release.json`)).id,
+      "aaaa1111",
     );
     assertEquals(await Deno.readTextFile(`${prefix}/.releases/aaaa1111/bin/flmctl`), "ctl");
   } finally {
