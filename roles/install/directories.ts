@@ -49,10 +49,13 @@ export function directoriesStep(spec: AppSpec): Step {
 }
 
 /**
- * Creates directories, in order, with a few commands rather than two per directory: one
- * `mkdir -p -m MODE` for each run of directories of the same mode (`-m` gives the mode
- * without a chmod, and mkdir says why it cannot; a run never holds a parent of another
- * mode, which `-p` would make with the default mode), then one `chown` for all.
+ * Creates directories, in order, with a few commands rather than two per directory, then one
+ * `chown` for all. Each directory gets its mode from `mkdir -m` (no chmod, and mkdir says why
+ * it cannot), in one `mkdir -p -m MODE` for each run of directories of the same mode (a run
+ * never holds a parent of another mode, which `-p` would make with the default mode). Where
+ * that takes more commands than the modes: one `mkdir` of them all with the bits every mode
+ * has (never more open than any directory ends up), then a `chmod` for each other mode. A
+ * layout of 0755 directories with a private 0700 one among them takes two, not three.
  */
 export function createOps(dirs: { path: string; mode: number }[], owner?: string): Op[] {
   const runs: { mode: number; paths: string[] }[] = [];
@@ -61,8 +64,20 @@ export function createOps(dirs: { path: string; mode: number }[], owner?: string
     if (last?.mode === dir.mode) last.paths.push(dir.path);
     else runs.push({ mode: dir.mode, paths: [dir.path] });
   }
+  const common = dirs.reduce((mode, dir) => mode & dir.mode, 0o7777);
+  const others = Map.groupBy(dirs.filter((dir) => dir.mode !== common), (dir) => dir.mode);
+  // The owner may make directories in each one made (a user's install: no root to bypass modes).
+  const widen = (common & 0o700) === 0o700 && others.size + 1 < runs.length;
+  const made = widen
+    ? [
+      shOp(sh`mkdir -p -m ${modeText(common)} -- ${dirs.map((dir) => dir.path)}`),
+      ...[...others].map(([mode, group]) =>
+        shOp(sh`chmod ${modeText(mode)} -- ${group.map((dir) => dir.path)}`)
+      ),
+    ]
+    : runs.map((run) => shOp(sh`mkdir -p -m ${modeText(run.mode)} -- ${run.paths}`));
   return [
-    ...runs.map((run) => shOp(sh`mkdir -p -m ${modeText(run.mode)} -- ${run.paths}`)),
+    ...made,
     ...(owner && dirs.length ? [shOp(sh`chown ${owner}:${owner} ${dirs.map((dir) => dir.path)}`)] : []),
   ];
 }
