@@ -40,13 +40,24 @@ export function quickSumsFact(
 ): Fact<Map<string, string>> {
   const hashAll = sh`for f in ${paths}; do [ -f "$f" ] && [ ! -L "$f" ] && sha256sum -- "$f"; done; true`;
   if (options.checksum) return { key: `sha256:${paths.join("\0")}`, command: hashAll, parse: parseSha256 };
+  // The record is read by the shell into one string (a line per file, each after a newline),
+  // and each file's stat line looked up in it: no awk and no pipe; only a changed file is hashed.
   const command = [
     recordVar(record, options),
     sh`set --; for f in ${paths}; do [ -f "$f" ] && [ ! -L "$f" ] && set -- "$@" "$f"; done`,
-    '[ "$#" -eq 0 ] || stat -c \'%n\t%s %Y %Z %i\' -- "$@" | awk -F \'\\t\' -v rec="$muster_record" \'' +
-    'BEGIN { while ((getline line < rec) > 0) { split(line, f, "\\t"); st[f[1]] = f[2]; sum[f[1]] = f[3] } } ' +
-    '{ if (($1 in st) && st[$1] == $2) print sum[$1] "  " $1; else print "-  " $1 }\' | ' +
-    'while IFS= read -r line; do case "$line" in "-  "*) sha256sum -- "${line#-  }" ;; *) printf \'%s\\n\' "$line" ;; esac; done',
+    'muster_rec=; if [ "$#" -gt 0 ] && [ -r "$muster_record" ]; then ' +
+    'while IFS= read -r muster_l; do muster_rec="$muster_rec\n$muster_l"; done < "$muster_record"; fi',
+    'muster_rec="$muster_rec\n"; muster_stats=',
+    '[ "$#" -eq 0 ] || muster_stats=$(stat -c \'%n\t%s %Y %Z %i\' -- "$@") || :',
+    'while IFS= read -r muster_l; do [ -n "$muster_l" ] || continue',
+    '  case "$muster_rec" in',
+    '  *"\n$muster_l\t"*) muster_s=${muster_rec#*"\n$muster_l\t"}; ' +
+    'printf \'%s  %s\\n\' "${muster_s%%"\n"*}" "${muster_l%%\t*}" ;;',
+    '  *) sha256sum -- "${muster_l%%\t*}" ;;',
+    "  esac",
+    "done <<MUSTER_STATS",
+    "$muster_stats",
+    "MUSTER_STATS",
     "true",
   ].join("\n");
   return { key: `quick-sha256:${record}:${paths.join("\0")}`, command, parse: parseSha256 };

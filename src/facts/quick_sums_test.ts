@@ -50,6 +50,43 @@ Deno.test("quickSumsFact() takes a recorded file's checksum as recorded, and has
   }
 });
 
+Deno.test("quickSumsFact() hashes files with no record or not in it, names with spaces too, and starts no awk", async () => {
+  const dir = await Deno.makeTempDir();
+  const home = await Deno.makeTempDir();
+  const where = { dir: `${home}/records` };
+  try {
+    const [a, b] = [`${dir}/a file`, `${dir}/b*`];
+    await Deno.writeTextFile(a, "alpha");
+    await Deno.writeTextFile(b, "bravo");
+    await Deno.mkdir(`${home}/shims`);
+    await Deno.writeTextFile(`${home}/shims/awk`, `#!/bin/sh\necho awk >> ${home}/shims/log\nexit 1\n`, {
+      mode: 0o755,
+    });
+    const run = async (command: string) => {
+      const out = await new Deno.Command("sh", {
+        args: ["-c", command],
+        env: { HOME: home, PATH: `${home}/shims:${Deno.env.get("PATH")}` },
+        stdout: "piped",
+      }).output();
+      return new TextDecoder().decode(out.stdout);
+    };
+    const fact = quickSumsFact([a, b], "r.tsv", where);
+    const expected = new Map([[a, await sha("alpha")], [b, await sha("bravo")]]);
+    // No record yet: both hashed.
+    assertEquals(fact.parse(await run(fact.command), 0), expected);
+    // Only a recorded (with a made-up sum that proves it is taken), b not in the record: b hashed.
+    await sh(recordSums([{ path: a, sha256: "e".repeat(64) }], "r.tsv", where), home);
+    assertEquals(
+      fact.parse(await run(fact.command), 0),
+      new Map([[a, "e".repeat(64)], [b, await sha("bravo")]]),
+    );
+    assertEquals(await Deno.stat(`${home}/shims/log`).then(() => true, () => false), false, "no awk started");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("recordSums() records every file with one stat, and leaves the record as it was when one is missing", async () => {
   const dir = await Deno.makeTempDir();
   const where = { dir: `${dir}/records` };
